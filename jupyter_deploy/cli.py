@@ -1,0 +1,264 @@
+"""The `jupyter-deploy` command, shaped like Azure's `az ml model …` / `az ml service …` v1 commands.
+
+Every user mistake ends here as one line on stderr and exit code 1 (argument errors: 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from typing import Any, Sequence
+
+from .errors import JupyterDeployError
+from .warnings import DeployWarning
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    warnings.showwarning = _show_warning
+    try:
+        return args.handler(args) or 0
+    except JupyterDeployError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing was left half-done.", file=sys.stderr)
+        return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    prefix = "warning" if issubclass(category, DeployWarning) else category.__name__
+    print(f"{prefix}: {message}", file=sys.stderr)
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+def _workspace(args):
+    from .workspace import Workspace
+
+    return Workspace(args.workspace)
+
+
+def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
+    result = {}
+    for value in values or []:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise JupyterDeployError(f"{flag} takes key=value, got {value!r}; write it like {flag} stage=dev.")
+        result[key] = val
+    return result
+
+
+def _emit(args, data: Any, table: list[list[Any]] | None = None, headers: list[str] | None = None) -> None:
+    if args.output == "json" or table is None:
+        print(json.dumps(data, indent=2, default=str))
+        return
+    rows = [headers or []] + [["" if c is None else str(c) for c in row] for row in table]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows[0] else []
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+
+
+def _model_from_args(args):
+    from .model import Model, parse_model_id
+
+    if args.model_id:
+        name, version = parse_model_id(args.model_id)
+    elif args.name:
+        name, version = args.name, args.version
+    else:
+        raise JupyterDeployError("Say which model: -i name:version, or -n NAME [-v VERSION].")
+    return Model(_workspace(args), name, version=version)
+
+
+# -- model commands ---------------------------------------------------------------------------------------
+def _model_register(args) -> None:
+    from .model import Model
+
+    model = Model.register(_workspace(args), model_path=args.path, model_name=args.name, description=args.description,
+                           tags=_pairs(args.tag, "--tag"), properties=_pairs(args.property, "--property"),
+                           child_paths=args.child_path, model_framework=args.model_framework,
+                           model_framework_version=args.model_framework_version)
+    _emit(args, model.serialize(), [[model.name, model.version, len(model.files), model.created_time]],
+          ["NAME", "VERSION", "FILES", "CREATED"])
+
+
+def _model_list(args) -> None:
+    from .model import Model
+
+    models = Model.list(_workspace(args), name=args.name, tags=_pairs(args.tag, "--tag") or None, latest=args.latest)
+    _emit(args, [m.serialize() for m in models],
+          [[m.name, m.version, m.description or "", ",".join(f"{k}={v}" for k, v in m.tags.items()), m.created_time] for m in models],
+          ["NAME", "VERSION", "DESCRIPTION", "TAGS", "CREATED"])
+
+
+def _model_show(args) -> None:
+    model = _model_from_args(args)
+    _emit(args, model.serialize())
+
+
+def _model_download(args) -> None:
+    path = _model_from_args(args).download(args.target_dir, exist_ok=args.overwrite)
+    _emit(args, {"path": path}, [[path]], ["DOWNLOADED"])
+
+
+def _model_delete(args) -> None:
+    model = _model_from_args(args)
+    model.delete()
+    print(f"Deleted model {model.id}.")
+
+
+def _model_deploy(args) -> None:
+    from .config_files import load_deployment_config, load_inference_config
+    from .inference_config import InferenceConfig
+    from .model import Model
+
+    workspace = _workspace(args)
+    if args.inference_config:
+        config = load_inference_config(args.inference_config, {"entryScript": args.entry_script, "condaFile": args.conda_file,
+                                                               "sourceDirectory": args.source_directory})
+    elif args.entry_script:
+        from .environment import Environment
+
+        env = Environment.from_conda_specification("inference-env", args.conda_file) if args.conda_file else None
+        config = InferenceConfig(args.entry_script, environment=env, source_directory=args.source_directory)
+    else:
+        raise JupyterDeployError("Give --ic inferenceConfig.json (or --entry-script score.py) so the service knows what to run.")
+    deployment = load_deployment_config(args.deploy_config, port=args.port)
+    service = Model.deploy(workspace, args.name, args.model or [], config, deployment, overwrite=args.overwrite,
+                           show_output=not args.quiet)
+    service.wait_for_deployment(show_output=False)
+    _emit(args, service.serialize(), [[service.name, service.state, service.scoring_uri]], ["NAME", "STATE", "SCORING URI"])
+
+
+# -- service commands -------------------------------------------------------------------------------------
+def _service(args):
+    from .webservice import LocalWebservice
+
+    return LocalWebservice(_workspace(args), args.name)
+
+
+def _service_list(args) -> None:
+    from .webservice import LocalWebservice
+
+    services = [s.serialize() for s in LocalWebservice.list(_workspace(args))]
+    _emit(args, services, [[s["name"], s["state"], s["scoringUri"], ",".join(s["models"])] for s in services],
+          ["NAME", "STATE", "SCORING URI", "MODELS"])
+
+
+def _service_show(args) -> None:
+    _emit(args, _service(args).serialize())
+
+
+def _service_logs(args) -> None:
+    sys.stdout.write(_service(args).get_logs(num_lines=args.num_lines))
+
+
+def _service_run(args) -> None:
+    data = args.input_data
+    if args.input_file:
+        with open(args.input_file, encoding="utf-8") as handle:
+            data = handle.read()
+    if data is None:
+        raise JupyterDeployError("Give the request body with -d '{\"text\": \"…\"}' or --input-file body.json.")
+    print(json.dumps(_service(args).run(data), indent=2))
+
+
+def _service_reload(args) -> None:
+    seconds = _service(args).reload()
+    print(f"Reloaded '{args.name}' in {seconds:.2f} s.")
+
+
+def _service_delete(args) -> None:
+    _service(args).delete()
+    print(f"Deleted service '{args.name}'.")
+
+
+def _base_image_build(args) -> None:
+    from .engine import docker_client
+    from .image.base import build_base_image
+
+    tag = build_base_image(docker_client(), on_log=lambda line: print(line.rstrip("\n"), flush=True))
+    print(f"Built base image {tag}.")
+
+
+# -- parser -----------------------------------------------------------------------------------------------
+def _build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-w", "--workspace", help="workspace folder (default: $JUPYTER_DEPLOY_HOME or ~/.jupyter_deploy)")
+    common.add_argument("-o", "--output", choices=["table", "json"], default="table", help="output format")
+
+    parser = argparse.ArgumentParser(prog="jupyter-deploy", description="Register models and serve them locally in Docker, the Azure ML v1 way.")
+    groups = parser.add_subparsers(title="commands", metavar="{model,service,base-image}")
+
+    model = groups.add_parser("model", help="register, inspect and deploy models").add_subparsers(metavar="COMMAND")
+    register = model.add_parser("register", parents=[common], help="register a file or folder as a new model version")
+    register.add_argument("-p", "--model-path", "--path", dest="path", required=True)
+    register.add_argument("-n", "--name", required=True)
+    register.add_argument("-d", "--description")
+    register.add_argument("--tag", action="append", metavar="KEY=VALUE")
+    register.add_argument("--property", action="append", metavar="KEY=VALUE")
+    register.add_argument("--child-path", action="append", metavar="PATH")
+    register.add_argument("--model-framework")
+    register.add_argument("--model-framework-version")
+    register.set_defaults(handler=_model_register)
+
+    listing = model.add_parser("list", parents=[common], help="list registered models")
+    listing.add_argument("-n", "--name")
+    listing.add_argument("--tag", action="append", metavar="KEY=VALUE")
+    listing.add_argument("-l", "--latest", action="store_true", help="only the latest version of each model")
+    listing.set_defaults(handler=_model_list)
+
+    for verb, handler, text in (("show", _model_show, "show one model version"),
+                                ("download", _model_download, "copy a model version's files"),
+                                ("delete", _model_delete, "delete a model version")):
+        sub = model.add_parser(verb, parents=[common], help=text)
+        sub.add_argument("-i", "--model-id", help="name:version")
+        sub.add_argument("-n", "--name")
+        sub.add_argument("-v", "--version", type=int)
+        if verb == "download":
+            sub.add_argument("-t", "--target-dir", required=True)
+            sub.add_argument("--overwrite", action="store_true")
+        sub.set_defaults(handler=handler)
+
+    deploy = model.add_parser("deploy", parents=[common], help="deploy models as a local web service")
+    deploy.add_argument("-n", "--name", required=True, help="service name")
+    deploy.add_argument("-m", "--model", action="append", metavar="NAME:VERSION")
+    deploy.add_argument("--ic", "--inference-config-file", dest="inference_config")
+    deploy.add_argument("--dc", "--deploy-config-file", dest="deploy_config")
+    deploy.add_argument("--es", "--entry-script", dest="entry_script")
+    deploy.add_argument("--cf", "--conda-file", dest="conda_file")
+    deploy.add_argument("--sd", "--source-directory", dest="source_directory")
+    deploy.add_argument("--port", type=int)
+    deploy.add_argument("--overwrite", action="store_true")
+    deploy.add_argument("-q", "--quiet", action="store_true", help="do not stream the build log")
+    deploy.set_defaults(handler=_model_deploy)
+
+    service = groups.add_parser("service", help="inspect and manage deployed services").add_subparsers(metavar="COMMAND")
+    service.add_parser("list", parents=[common], help="list services").set_defaults(handler=_service_list)
+    for verb, handler, text in (("show", _service_show, "show a service (state, scoring_uri)"),
+                                ("logs", _service_logs, "print a service's log"),
+                                ("run", _service_run, "send a request body to a service"),
+                                ("reload", _service_reload, "serve the edited entry script without a rebuild"),
+                                ("delete", _service_delete, "stop and remove a service")):
+        sub = service.add_parser(verb, parents=[common], help=text)
+        sub.add_argument("-n", "--name", required=True)
+        if verb == "logs":
+            sub.add_argument("-l", "--num-lines", type=int, default=5000)
+        if verb == "run":
+            sub.add_argument("-d", "--input-data")
+            sub.add_argument("--input-file")
+        sub.set_defaults(handler=handler)
+
+    base = groups.add_parser("base-image", help="the local base image").add_subparsers(metavar="COMMAND")
+    base.add_parser("build", parents=[common], help="build the base image offline from Debian packages").set_defaults(handler=_base_image_build)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Azure's `inferenceConfig.json` and `deploymentConfig.json` (JSON or YAML), read exactly as `az ml model deploy` did.
+
+Paths inside a config file are relative to that file, so a project folder can be deployed from anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+
+import yaml
+
+from .environment import CondaDependencies, Environment
+from .errors import ConfigFileError
+from .inference_config import InferenceConfig
+from .warnings import DeployWarning
+from .webservice import LocalWebserviceDeploymentConfiguration
+
+_IGNORED_INFERENCE_KEYS = {"extraDockerfileSteps", "baseImage", "baseImageRegistry", "enableGpu", "cudaVersion",
+                           "description", "schemaFile", "dependencies"}
+
+
+def read_config_file(path: str | os.PathLike) -> dict:
+    """A JSON (or YAML) object from `path`, with a one-sentence error naming the file and the position."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigFileError(f"Config file '{path}' does not exist; check the path.")
+    text = file.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as json_error:
+        if file.suffix.lower() == ".json":
+            raise ConfigFileError(
+                f"{path}, line {json_error.lineno} column {json_error.colno}: {json_error.msg}; fix the JSON and try again."
+            ) from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as yaml_error:
+            mark = getattr(yaml_error, "problem_mark", None)
+            where = f", line {mark.line + 1}" if mark else ""
+            raise ConfigFileError(f"{path}{where}: not valid JSON or YAML; fix the syntax and try again.") from None
+    if not isinstance(data, dict):
+        raise ConfigFileError(f"{path}: expected an object such as {{\"entryScript\": \"score.py\"}}, found {type(data).__name__}.")
+    return data
+
+
+def load_inference_config(path: str | os.PathLike, overrides: dict | None = None) -> InferenceConfig:
+    """`{"entryScript": "score.py", "runtime": "python", "condaFile": "myenv.yml", "sourceDirectory": "."}`."""
+    data = {**read_config_file(path), **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    base = Path(path).resolve().parent
+    unknown = set(data) - {"entryScript", "runtime", "condaFile", "sourceDirectory", "environment"} - _IGNORED_INFERENCE_KEYS
+    if unknown:
+        raise ConfigFileError(f"{path}: unknown key '{sorted(unknown)[0]}'; the keys are entryScript, runtime, condaFile, sourceDirectory and environment.")
+    for key in sorted(set(data) & _IGNORED_INFERENCE_KEYS):
+        warnings.warn(f"{path}: '{key}' has no meaning for a local deployment and is ignored.", DeployWarning, stacklevel=2)
+    if "entryScript" not in data:
+        raise ConfigFileError(f"{path}: 'entryScript' is missing; add \"entryScript\": \"score.py\".")
+    runtime = str(data.get("runtime", "python")).lower()
+    if runtime != "python":
+        raise ConfigFileError(f"{path}: runtime '{data['runtime']}' is not supported; use \"runtime\": \"python\".")
+    source_directory = _relative_to(base, data.get("sourceDirectory"))
+    environment = None
+    if data.get("condaFile"):
+        environment = Environment.from_conda_specification("inference-env", _relative_to(base, data["condaFile"]))
+    elif isinstance(data.get("environment"), dict):
+        environment = _inline_environment(data["environment"], path)
+    entry = data["entryScript"]
+    if source_directory is None:
+        entry = _relative_to(base, entry)
+    return InferenceConfig(entry, environment=environment, source_directory=source_directory)
+
+
+def load_deployment_config(path: str | os.PathLike | None, port: int | None = None) -> LocalWebserviceDeploymentConfiguration:
+    """`{"computeType": "LOCAL", "port": 32267}`; any other compute type is refused."""
+    data = read_config_file(path) if path else {"computeType": "LOCAL"}
+    compute = str(data.get("computeType", "LOCAL")).upper()
+    if compute != "LOCAL":
+        raise ConfigFileError(f"{path}: computeType '{data['computeType']}' cannot run here; use \"computeType\": \"LOCAL\".")
+    chosen = port if port is not None else data.get("port")
+    if chosen is not None and not isinstance(chosen, int):
+        raise ConfigFileError(f"{path}: port must be a number, found {chosen!r}.")
+    return LocalWebserviceDeploymentConfiguration(port=chosen)
+
+
+def _inline_environment(spec: dict, path: str | os.PathLike) -> Environment:
+    """The Azure environment JSON shape: {"name", "python": {"condaDependencies": {...}}, "environmentVariables"}."""
+    env = Environment(spec.get("name", "inference-env"))
+    conda = (spec.get("python") or {}).get("condaDependencies") or {}
+    deps = CondaDependencies()
+    for item in conda.get("dependencies", []):
+        if isinstance(item, dict):
+            for pip_spec in item.get("pip", []):
+                deps.add_pip_package(pip_spec)
+        elif isinstance(item, str) and item.split("=")[0].strip() == "python":
+            deps.set_python_version(item.split("=", 1)[1].lstrip("="))
+        elif isinstance(item, str):
+            deps.add_conda_package(item)
+    env.python.conda_dependencies = deps
+    env.environment_variables = dict(spec.get("environmentVariables") or {})
+    return env
+
+
+def _relative_to(base: Path, value: str | None) -> str | None:
+    if value is None:
+        return None
+    candidate = Path(value)
+    return str(candidate if candidate.is_absolute() else base / candidate)

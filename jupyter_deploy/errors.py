@@ -1,0 +1,73 @@
+"""One exception type per user mistake, each carrying a sentence that says what is wrong and how to fix it.
+
+Front ends (CLI, magics, REST) catch `JupyterDeployError` in one place and show `str(error)`; nothing else
+from our code should reach the user as a traceback.
+"""
+
+
+class JupyterDeployError(Exception):
+    """Base class: the message is the whole story for the user."""
+
+
+class InvalidModelName(JupyterDeployError, ValueError):
+    pass
+
+
+class ModelPathError(JupyterDeployError, ValueError):
+    """The path given to register does not exist, is empty, or escapes its folder."""
+
+
+class ModelNotFound(JupyterDeployError, LookupError):
+    pass
+
+
+class ModelInUse(JupyterDeployError):
+    pass
+
+
+class EntryScriptError(JupyterDeployError, ValueError):
+    """The entry script is missing, does not parse, or lacks init()/run(data)."""
+
+
+class EnvironmentSpecError(JupyterDeployError, ValueError):
+    """A conda yml / requirements file / environment definition cannot be used."""
+
+
+class ConfigFileError(JupyterDeployError, ValueError):
+    """An Azure-style inferenceConfig.json / deploymentConfig.json is malformed."""
+
+
+class DependencyResolutionError(JupyterDeployError):
+    """pip could not resolve or fetch the environment's packages on the host."""
+
+
+class DockerNotRunning(JupyterDeployError):
+    pass
+
+
+class BaseImageMissing(JupyterDeployError):
+    pass
+
+
+class ImageBuildError(JupyterDeployError):
+    pass
+
+
+class PortInUse(JupyterDeployError):
+    pass
+
+
+class ServiceNotFound(JupyterDeployError, LookupError):
+    pass
+
+
+class ServiceExists(JupyterDeployError):
+    pass
+
+
+class DeploymentFailed(JupyterDeployError):
+    """The container started but the service never became healthy (init() raised, crashed, or timed out)."""
+
+
+class WebserviceError(JupyterDeployError):
+    """A call against a running service failed (not reachable, bad response)."""

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian machine needs, idempotent: Docker engine (installed and started when `docker info`
+# fails), mmdebstrap for the offline base image, this package with its test and example dependencies, and the
+# base image itself when no python:X.Y-slim image is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+PYTHON="${PYTHON:-python3}"
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing ${missing[*]} from Debian"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  echo "== starting dockerd (log: /var/log/jupyter-deploy-dockerd.log)"
+  $SUDO sh -c 'nohup dockerd > /var/log/jupyter-deploy-dockerd.log 2>&1 &'
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/jupyter-deploy-dockerd.log" >&2; exit 1; }
+fi
+
+echo "== installing jupyter-deploy and its test/example dependencies"
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,examples]"
+
+"$PYTHON" - <<'PY'
+import sys
+from jupyter_deploy.engine import docker_client
+from jupyter_deploy.errors import BaseImageMissing
+from jupyter_deploy.image.base import build_base_image, resolve_base_image
+
+client = docker_client()
+try:
+    print("== base image:", resolve_base_image(client))
+except BaseImageMissing:
+    print("== building the base image offline from Debian packages (about 20 s)")
+    print("== base image:", build_base_image(client, on_log=lambda line: print(line.rstrip())))
+PY

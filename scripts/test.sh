@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up this machine (scripts/setup.sh), then run the whole test suite: unit, integration against the real
+# Docker engine, end to end. Extra arguments go to pytest.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+python3 -m pytest tests -p no:cacheprovider -ra "$@"
+status=$?
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure here, the suite must run." >&2
+  exit 1
+fi
+exit "$status"
