@@ -31,6 +31,7 @@ MODELS_ROOT = "azureml-models"
 CONTAINER_PORT = 5001
 CONTAINER_UID = 1000
 STARTUP_GRACE_SECONDS = 60.0
+EXIT_LOAD_FAILED = 3  # the runtime's exit code when the script's import or init() fails (Azure's, too)
 SERVICE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 
 Progress = Callable[[str, str], None]
@@ -283,11 +284,13 @@ class LocalWebservice:
         container.reload()
         exit_code = container.attrs.get("State", {}).get("ExitCode")
         tail = "\n".join(logs.strip().splitlines()[-12:])
-        reason = (
-            f"Service '{self.name}' failed: its container exited with code {exit_code}"
-            + (" while running the entry script's init()" if "init" in logs or "Traceback" in logs else "")
-            + f". Last lines of its log:\n{tail}"
-        )
+        if exit_code == EXIT_LOAD_FAILED:
+            what = "importing the entry script or running its init() raised an error"
+        elif exit_code == 137:
+            what = "its container was killed (out of memory, or stopped from outside)"
+        else:
+            what = f"its container exited with code {exit_code}"
+        reason = f"Service '{self.name}' failed: {what}. Last lines of its log:\n{tail}"
         self._mark_failed(reason, logs=logs)
         try:
             container.remove(force=True)

@@ -1,0 +1,264 @@
+"""The scoring service as a bare ASGI app: ``/``, ``/ready``, ``/score``, ``/swagger.json``.
+
+No framework: each request is a dict lookup on the path and a couple of ``send`` calls, and run() executes
+inline on the event-loop thread (one request at a time per worker, like Azure's sync gunicorn worker), so
+the only per-request overhead over a hello-world ASGI app is reading the body, the request-id headers, the
+scoring timer, JSON encoding and one buffered access-log line.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from urllib.parse import parse_qsl
+from typing import Awaitable, Callable, Dict, Optional
+
+from . import log
+from .aml_shims import AMLResponse, is_http_response
+from .incoming_request import IncomingRequest
+from .input_modes import InputError, UnsupportedMethod
+from .lifecycle import ScriptLifecycle
+from .request_ids import RequestIdTooLong, request_id_headers
+from .responses import (
+    HTML_TYPE,
+    INTERNAL_ERROR_MESSAGE,
+    JSON_TYPE,
+    METHOD_NOT_ALLOWED_MESSAGE,
+    NOT_FAILED,
+    NOT_FOUND_MESSAGE,
+    RUN_FAILED_MESSAGE,
+    HeaderList,
+    InvalidResponse,
+    error_parts,
+    json_dumps,
+    response_object_parts,
+)
+from .scoring_timeout import ScoringTimedOut, ScoringTimer
+from .settings import RuntimeSettings
+from .swagger import SwaggerUnavailable
+
+Send = Callable[[dict], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict]]
+
+_SCORE_METHODS = frozenset({"POST", "GET", "OPTIONS", "HEAD"})
+INITIALIZING_MESSAGE = "The service is initializing: the entry script's init() has not finished yet."
+_perf_counter = time.perf_counter
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+class ScoringApp:
+    def __init__(self, settings: RuntimeSettings, lifecycle: Optional[ScriptLifecycle] = None):
+        self.settings = settings
+        self.lifecycle = lifecycle if lifecycle is not None else ScriptLifecycle(settings)
+        self.timer = ScoringTimer(settings.scoring_timeout_ms)
+        self.max_request_bytes = settings.max_request_bytes
+        self._server_version = settings.server_version_header.encode("latin-1") or None
+        self._routes: Dict[str, Callable[..., Awaitable[None]]] = {
+            "/score": self._score,
+            "/": self._liveness,
+            "/ready": self._ready,
+            "/swagger.json": self._swagger,
+        }
+
+    async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            route = self._routes.get(scope["path"])
+            if route is None:
+                await _send(send, *error_parts(404, NOT_FOUND_MESSAGE))
+            else:
+                await route(scope, receive, send)
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+
+    # -- /score ---------------------------------------------------------------------------------------------------
+    async def _score(self, scope: dict, receive: Receive, send: Send) -> None:
+        started = _perf_counter()
+        method = scope["method"]
+        if method not in _SCORE_METHODS:
+            await _send(send, *error_parts(405, METHOD_NOT_ALLOWED_MESSAGE), [(b"allow", b"GET, HEAD, OPTIONS, POST")])
+            return
+        header_map = dict(scope["headers"])
+        try:
+            id_headers = request_id_headers(header_map, self._server_version)
+        except RequestIdTooLong as too_long:
+            return await self._reply(scope, send, started, *error_parts(431, too_long.message), too_long.echo)
+
+        script = self.lifecycle.current
+        if script is None:
+            return await self._reply(scope, send, started, *error_parts(503, INITIALIZING_MESSAGE), id_headers)
+
+        mode = script.input_mode
+        body = b""
+        if method == "POST" or mode.reads_body_for_every_method:
+            try:
+                body = await self._read_body(header_map, receive)
+            except BodyTooLarge:
+                status, headers, payload = error_parts(413, f"Request body exceeds {self.max_request_bytes} bytes")
+                headers.append((b"connection", b"close"))
+                return await self._reply(scope, send, started, status, headers, payload, id_headers)
+            except ClientGone:
+                return
+        request = IncomingRequest(scope, header_map, body)
+
+        try:
+            arguments = mode.arguments(request)
+        except UnsupportedMethod:
+            if method == "OPTIONS":
+                return await self._reply(scope, send, started, 200, [HTML_TYPE, NOT_FAILED], b"", id_headers)
+            return await self._reply(scope, send, started, *error_parts(405, "Method not allowed"), id_headers)
+        except InputError as bad:
+            return await self._reply(scope, send, started, *error_parts(bad.status, bad.message), id_headers)
+        if script.passes_request_headers:
+            arguments["request_headers"] = request.request_headers()
+
+        try:
+            output, elapsed_ms = self.timer.call(script.run, arguments)
+        except ScoringTimedOut as timed_out:
+            log.error(
+                f"Scoring timeout after {self.timer.timeout_ms} ms (ran {timed_out.elapsed_ms:.1f} ms):\n"
+                + traceback.format_exc()
+            )
+            message = f"Scoring timeout after {self.timer.timeout_ms} ms"
+            return await self._reply(scope, send, started, *error_parts(500, message, True), id_headers)
+        except Exception:
+            log.error("Encountered Exception: " + traceback.format_exc())
+            return await self._reply(scope, send, started, *error_parts(500, RUN_FAILED_MESSAGE, True), id_headers)
+
+        try:
+            if type(output) is not AMLResponse and not is_http_response(output):
+                payload = json_dumps(output).encode()
+                status = 200
+                headers = [JSON_TYPE, NOT_FAILED, (b"content-length", b"%d" % len(payload))]
+            else:
+                status, headers, payload = response_object_parts(output, b"x-ms-client-request-id" in header_map)
+                headers.append((b"content-length", b"%d" % len(payload)))
+        except (TypeError, ValueError, RecursionError, InvalidResponse):
+            log.error("Encountered Exception: " + traceback.format_exc())
+            return await self._reply(scope, send, started, *error_parts(500, INTERNAL_ERROR_MESSAGE), id_headers)
+        headers.append((b"x-ms-run-fn-exec-ms", b"%.3f" % elapsed_ms))
+        headers += id_headers
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+        log.access(method, "/score", scope["query_string"], status, (_perf_counter() - started) * 1000, len(payload))
+
+    async def _reply(
+        self, scope: dict, send: Send, started: float, status: int, headers: HeaderList, body: bytes, more: HeaderList
+    ) -> None:
+        """Send a non-success /score or /swagger.json answer and log its access line."""
+        await _send(send, status, headers + more, body)
+        self._access(scope, status, started, len(body))
+
+    async def _read_body(self, header_map: Dict[bytes, bytes], receive: Receive) -> bytes:
+        """The whole body, refusing more than the limit: by Content-Length up front, else while reading."""
+        limit = self.max_request_bytes
+        declared = header_map.get(b"content-length")
+        if declared is not None and int(declared) > limit:
+            raise BodyTooLarge()
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientGone()
+        body = message.get("body", b"")
+        if not message.get("more_body"):
+            if len(body) > limit:
+                raise BodyTooLarge()
+            return body
+        chunks = [body]
+        size = len(body)
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise ClientGone()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    def _access(self, scope: dict, status: int, started: float, length: int) -> None:
+        log.access(
+            scope["method"], scope["path"], scope["query_string"], status, (_perf_counter() - started) * 1000, length
+        )
+
+    # -- probes and swagger ---------------------------------------------------------------------------------------
+    async def _liveness(self, scope: dict, receive: Receive, send: Send) -> None:
+        """Azure's health probe: 200 ``Healthy`` as soon as the process listens, also during init()."""
+        if not await self._probe_method_ok(scope, send, "GET, HEAD, OPTIONS"):
+            return
+        try:
+            id_headers = request_id_headers(dict(scope["headers"]), self._server_version)
+        except RequestIdTooLong as too_long:
+            status, headers, body = error_parts(431, too_long.message)
+            return await _send(send, status, headers + too_long.echo, body)
+        await _send(send, 200, [HTML_TYPE] + id_headers, b"Healthy")
+
+    async def _ready(self, scope: dict, receive: Receive, send: Send) -> None:
+        """Readiness for the deploy tooling: 503 until init() finished, then load counters."""
+        if not await self._probe_method_ok(scope, send, "GET, HEAD, OPTIONS"):
+            return
+        status, document = self.lifecycle.readiness()
+        await _send(send, status, [JSON_TYPE], json_dumps(document).encode())
+
+    async def _swagger(self, scope: dict, receive: Receive, send: Send) -> None:
+        if not await self._probe_method_ok(scope, send, "GET, HEAD, OPTIONS"):
+            return
+        started = _perf_counter()
+        try:
+            id_headers = request_id_headers(dict(scope["headers"]), self._server_version)
+        except RequestIdTooLong as too_long:
+            status, headers, body = error_parts(431, too_long.message)
+            return await _send(send, status, headers + too_long.echo, body)
+        script = self.lifecycle.current
+        if script is None:
+            status, headers, body = error_parts(503, INITIALIZING_MESSAGE)
+        else:
+            version = _query_value(scope["query_string"], "version") or "2"
+            try:
+                status, headers, body = 200, [JSON_TYPE, NOT_FAILED], json_dumps(script.swagger.get(version)).encode()
+            except SwaggerUnavailable as unavailable:
+                status, headers, body = error_parts(404, unavailable.message)
+        await _send(send, status, headers + id_headers, body)
+        self._access(scope, status, started, len(body))
+
+    async def _probe_method_ok(self, scope: dict, send: Send, allowed: str) -> bool:
+        method = scope["method"]
+        if method in ("GET", "HEAD"):
+            return True
+        if method == "OPTIONS":
+            await _send(send, 200, [HTML_TYPE, (b"allow", allowed.encode())], b"")
+        else:
+            await _send(send, *error_parts(405, METHOD_NOT_ALLOWED_MESSAGE), [(b"allow", allowed.encode())])
+        return False
+
+
+def _query_value(query_string: bytes, name: str) -> Optional[str]:
+    for key, value in parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True):
+        if key == name:
+            return value
+    return None
+
+
+async def _send(send: Send, status: int, headers: HeaderList, body: bytes, extra: Optional[HeaderList] = None) -> None:
+    headers = headers + [(b"content-length", b"%d" % len(body))] + (extra or [])
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Accept lifespan events (uvicorn runs with lifespan off; other ASGI servers may not)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,118 @@
+"""Runtime settings read from Azure's environment variable names, so existing deployment configs carry over.
+
+Precedence: command-line flag, then environment variable, then Azure's default. Names follow
+azureml-inference-server-http where it has one; `AZUREML_MAX_REQUEST_BYTES` is ours (Azure has no limit).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+DEFAULT_APP_ROOT = "/var/azureml-app"
+DEFAULT_HOST = "0.0.0.0"
+DEFAULT_PORT = 5001
+DEFAULT_SCORING_TIMEOUT_MS = 3600 * 1000
+DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+DEFAULT_WORKER_COUNT = 1
+
+ENV_APP_ROOT = "AML_APP_ROOT"
+ENV_ENTRY_SCRIPT = "AZUREML_ENTRY_SCRIPT"
+ENV_SOURCE_DIRECTORY = "AZUREML_SOURCE_DIRECTORY"
+ENV_MODEL_DIR = "AZUREML_MODEL_DIR"
+ENV_SCORING_TIMEOUT_MS = "SCORING_TIMEOUT_MS"
+ENV_MAX_REQUEST_BYTES = "AZUREML_MAX_REQUEST_BYTES"
+ENV_PORT = "SERVER_PORT"
+ENV_PORT_ALIAS = "AZUREML_SERVER_PORT"
+ENV_WORKER_COUNT = "WORKER_COUNT"
+ENV_SERVICE_NAME = "SERVICE_NAME"
+ENV_SERVICE_VERSION = "SERVICE_VERSION"
+ENV_SERVICE_PATH_PREFIX = "SERVICE_PATH_PREFIX"
+ENV_SERVER_VERSION_HEADER = "HTTP_X_MS_SERVER_VERSION"
+
+
+class SettingsError(ValueError):
+    """An environment variable or flag holds a value the runtime cannot use."""
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    app_root: str
+    entry_script: str  # absolute path of the script to import
+    source_dir: Optional[str]  # absolute; appended to sys.path like Azure's AZUREML_SOURCE_DIRECTORY
+    model_dir: str
+    scoring_timeout_ms: int
+    max_request_bytes: int
+    host: str
+    port: int
+    worker_count: int
+    service_name: str = "ML service"
+    service_version: str = "1.0"
+    service_path_prefix: str = ""
+    server_version_header: str = ""
+
+
+def resolve_entry_script(app_root: str, entry_script: Optional[str]) -> str:
+    """Azure joins the entry script onto the app root (an absolute path stays absolute).
+
+    Without AZUREML_ENTRY_SCRIPT Azure imports ``main``; we take ``main.py`` when the app root has one (SDK v1
+    generated driver scripts) and ``score.py`` otherwise.
+    """
+    if not entry_script:
+        entry_script = "main.py" if os.path.isfile(os.path.join(app_root, "main.py")) else "score.py"
+    return os.path.abspath(os.path.join(app_root, entry_script.replace("/", os.sep)))
+
+
+def load_settings(
+    environ: Mapping[str, str] = os.environ,
+    *,
+    app_root: Optional[str] = None,
+    entry_script: Optional[str] = None,
+    model_dir: Optional[str] = None,
+    host: Optional[str] = None,
+    port: Optional[int] = None,
+    worker_count: Optional[int] = None,
+) -> RuntimeSettings:
+    """Build settings from flags (keyword arguments) over environment variables over defaults."""
+    root = os.path.abspath(app_root or environ.get(ENV_APP_ROOT) or DEFAULT_APP_ROOT)
+    source_dir = environ.get(ENV_SOURCE_DIRECTORY)
+    port_text = environ.get(ENV_PORT) or environ.get(ENV_PORT_ALIAS)
+    settings = RuntimeSettings(
+        app_root=root,
+        entry_script=resolve_entry_script(root, entry_script or environ.get(ENV_ENTRY_SCRIPT)),
+        source_dir=os.path.join(root, source_dir) if source_dir else None,
+        model_dir=model_dir if model_dir is not None else environ.get(ENV_MODEL_DIR, ""),
+        scoring_timeout_ms=_integer(environ, ENV_SCORING_TIMEOUT_MS, DEFAULT_SCORING_TIMEOUT_MS, minimum=0),
+        max_request_bytes=_integer(environ, ENV_MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, minimum=0),
+        host=host or DEFAULT_HOST,
+        port=port if port is not None else _parse_int(ENV_PORT, port_text, DEFAULT_PORT, minimum=0),
+        worker_count=(
+            worker_count
+            if worker_count is not None
+            else _integer(environ, ENV_WORKER_COUNT, DEFAULT_WORKER_COUNT, minimum=1)
+        ),
+        service_name=environ.get(ENV_SERVICE_NAME, "ML service"),
+        service_version=environ.get(ENV_SERVICE_VERSION, "1.0"),
+        service_path_prefix=environ.get(ENV_SERVICE_PATH_PREFIX, ""),
+        server_version_header=environ.get(ENV_SERVER_VERSION_HEADER, ""),
+    )
+    if settings.worker_count < 1:
+        raise SettingsError(f"{ENV_WORKER_COUNT} must be at least 1, got {settings.worker_count}")
+    return settings
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    return _parse_int(name, environ.get(name), default, minimum=minimum)
+
+
+def _parse_int(name: str, text: Optional[str], default: int, *, minimum: int) -> int:
+    if text is None or not text.strip():
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {text!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
