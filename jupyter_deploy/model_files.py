@@ -6,6 +6,7 @@ can be read, tested and benchmarked on its own.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .errors import ModelPathError
 
-CHUNK_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -115,30 +116,93 @@ def _under_any(rel: str, prefixes: list[str]) -> bool:
     return any(rel == p or rel.startswith(p + "/") for p in prefixes)
 
 
-def copy_and_hash(source: Path, dest: Path) -> StoredFile:
-    """Copy one file while hashing it in the same pass: read a chunk once, hash it on a helper thread while
-    this thread writes it (hashlib releases the GIL), so a large model is read from disk only once and the
-    sha256 costs little wall time on two cores."""
-    digest = hashlib.sha256()
-    size = 0
+def copy_and_hash(source: Path, dest: str | Path) -> StoredFile:
+    """Copy one file and hash it in the same streaming pass, chunk by chunk.
+
+    Each chunk is copied inside the kernel (`copy_file_range`, as `cp` does) while a helper thread hashes the
+    same chunk, which that copy has just brought into the page cache: the file is read from disk once, never
+    held whole in memory, and the sha256 costs little wall time on two cores. Where the kernel cannot copy
+    between the two files, a read/write loop with reused buffers does the same.
+    """
+    dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    hasher: threading.Thread | None = None
     with open(source, "rb", buffering=0) as reader, open(dest, "wb", buffering=0) as writer:
-        while True:
-            chunk = reader.read(CHUNK_BYTES)
-            if hasher is not None:
-                hasher.join()
-            if not chunk:
-                break
-            size += len(chunk)
-            hasher = threading.Thread(target=digest.update, args=(chunk,))
-            hasher.start()
-            view = memoryview(chunk)
-            while view:
-                written = writer.write(view)
-                view = view[written:]
+        try:
+            digest, size = _copy_in_kernel(reader.fileno(), writer.fileno())
+        except OSError as error:
+            if error.errno not in _NO_KERNEL_COPY:
+                raise
+            reader.seek(0)
+            writer.seek(0)
+            writer.truncate()
+            digest, size = _copy_through_buffers(reader, writer)
     os.chmod(dest, 0o644)
     return StoredFile(path="", sha256=digest.hexdigest(), size=size)
+
+
+_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM}
+
+
+def _copy_in_kernel(source_fd: int, dest_fd: int) -> tuple:
+    """Copy chunk k+1 in the kernel while a helper thread hashes chunk k (re-read from the page cache)."""
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK_BYTES)
+    hashed = [0]
+    offset = 0
+    hasher: threading.Thread | None = None
+    while True:
+        copied = 0
+        while copied < CHUNK_BYTES:
+            count = os.copy_file_range(source_fd, dest_fd, CHUNK_BYTES - copied, offset + copied, offset + copied)
+            if count == 0:
+                break
+            copied += count
+        if hasher is not None:
+            hasher.join()
+        if copied == 0:
+            break
+        hasher = threading.Thread(target=_hash_range, args=(digest, hashed, source_fd, buffer, offset, copied))
+        hasher.start()
+        offset += copied
+    if hashed[0] != offset:
+        raise OSError(errno.EIO, f"the file changed while it was copied ({hashed[0]} bytes hashed, {offset} copied)")
+    return digest, offset
+
+
+def _hash_range(digest, hashed: list, fd: int, buffer: bytearray, offset: int, length: int) -> None:
+    view = memoryview(buffer)
+    done = 0
+    while done < length:
+        read = os.preadv(fd, [view[done:length]], offset + done)
+        if read == 0:
+            break
+        done += read
+    digest.update(view[:done])
+    hashed[0] += done
+
+
+def _copy_through_buffers(reader, writer) -> tuple:
+    """Fallback: read into two reused buffers, hash one on a helper thread while writing it."""
+    digest = hashlib.sha256()
+    buffers = (bytearray(CHUNK_BYTES), bytearray(CHUNK_BYTES))
+    size = 0
+    index = 0
+    hasher: threading.Thread | None = None
+    while True:
+        buffer = buffers[index % 2]
+        count = reader.readinto(buffer)
+        if hasher is not None:
+            hasher.join()
+        if not count:
+            break
+        view = memoryview(buffer)[:count]
+        hasher = threading.Thread(target=digest.update, args=(view,))
+        hasher.start()
+        while view:
+            view = view[writer.write(view):]
+        size += count
+        index += 1
+    return digest, size
 
 
 def file_sha256(path: Path) -> str:

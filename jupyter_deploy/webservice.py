@@ -243,6 +243,10 @@ class LocalWebservice:
     def __repr__(self) -> str:
         return f"LocalWebservice(name={self.name!r}, scoring_uri={self.scoring_uri!r}, image={self.image!r})"
 
+    def _repr_html_(self) -> str:
+        from .reprs import service_html
+        return service_html(self)
+
     # -- internals -------------------------------------------------------------------------------------
     def _refresh_record(self) -> None:
         record = _load_record(self.workspace, self.name)
@@ -336,7 +340,8 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
         )
     report("image", "Preparing the environment image")
     image = ensure_environment_image(client, inference_config.environment, on_log=lambda line: report("build", line))
-    report("image", f"Image {image.tag} {'built' if image.built else 'reused (no rebuild needed)'}")
+    if image.built:
+        report("image", f"Built image {image.tag}")
     if existing is not None:
         _remove_service(workspace, existing)
     container = _create_container(client, workspace, name, resolved, inference_config, image.tag, port)

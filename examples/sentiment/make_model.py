@@ -138,12 +138,11 @@ def make_corpus(seed: int = 0, per_class: int = SENTENCES_PER_CLASS) -> tuple[li
     return texts, labels
 
 
-def make_sentiment_model(out_dir: str | Path, seed: int = 0) -> Path:
-    """Train the model and write ``<out_dir>/models/`` with model.h5, model.w2v, tokenizer.pkl, encoder.pkl.
+def train_sentiment_model(seed: int = 0):
+    """Train in memory; returns ``(model, w2v_model, tokenizer, encoder)`` — the live objects a notebook holds.
 
-    Returns the ``models`` directory. Neutral sentences are trained towards 0.5 so
-    the sample's (0.4, 0.7) thresholds have a NEUTRAL band to land in; the
-    LabelEncoder only knows the two polar labels, as the Sentiment140 one did.
+    Neutral sentences are trained towards 0.5 so the sample's (0.4, 0.7) thresholds have a NEUTRAL band to
+    land in; the LabelEncoder only knows the two polar labels, as the Sentiment140 one did.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
@@ -200,7 +199,15 @@ def make_sentiment_model(out_dir: str | Path, seed: int = 0) -> Path:
     embedding.set_weights([embedding_matrix])
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.01), metrics=["mae"])
     model.fit(sequences, targets, batch_size=BATCH_SIZE, epochs=TRAIN_EPOCHS, shuffle=True, verbose=0)
+    return model, w2v_model, tokenizer, encoder
 
+
+def make_sentiment_model(out_dir: str | Path, seed: int = 0) -> Path:
+    """Train the model and write ``<out_dir>/models/`` with model.h5, model.w2v, tokenizer.pkl, encoder.pkl.
+
+    Returns the ``models`` directory: the folder an Azure user registers with ``Model.register``.
+    """
+    model, w2v_model, tokenizer, encoder = train_sentiment_model(seed)
     models_dir = Path(out_dir) / "models"
     models_dir.mkdir(parents=True, exist_ok=True)
     model.save(models_dir / "model.h5")
