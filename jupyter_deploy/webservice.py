@@ -365,6 +365,8 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
         "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None,
     }
     _save_record(workspace, record)
+    workspace.record_script(inference_config.entry_script_path, source="service")
+    workspace.save_environment(inference_config.environment)
     report("init", f"Container running; waiting for init() at http://127.0.0.1:{host_port}/")
     return LocalWebservice(workspace, name)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -50,6 +52,11 @@ CREATE TABLE IF NOT EXISTS environments (
     name TEXT PRIMARY KEY,
     spec TEXT NOT NULL,
     updated_time TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scripts (
+    path TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    recorded_time TEXT NOT NULL
 );
 """
 
@@ -119,5 +126,45 @@ class Workspace:
         finally:
             db.close()
 
+    # -- what the front ends share: named environments and the entry scripts in use ---------------------
+    def save_environment(self, environment) -> None:
+        """Remember a named Environment so every front end (magics, panel, CLI) can offer it."""
+        with self.catalogue(write=True) as db:
+            db.execute("INSERT OR REPLACE INTO environments (name, spec, updated_time) VALUES (?, ?, ?)",
+                       (environment.name, json.dumps(environment.to_dict()), _now()))
+
+    def environments(self) -> list:
+        from .environment import Environment
+
+        with self.catalogue() as db:
+            rows = db.execute("SELECT spec FROM environments ORDER BY name").fetchall()
+        return [Environment.from_dict(json.loads(row[0])) for row in rows]
+
+    def get_environment(self, name: str):
+        from .environment import Environment
+        from .errors import EnvironmentSpecError
+
+        with self.catalogue() as db:
+            row = db.execute("SELECT spec FROM environments WHERE name=?", (name,)).fetchone()
+        if row is None:
+            known = ", ".join(env.name for env in self.environments()) or "none yet"
+            raise EnvironmentSpecError(f"No environment named '{name}' in this workspace (known: {known}); define it first.")
+        return Environment.from_dict(json.loads(row[0]))
+
+    def record_script(self, path: str | os.PathLike, source: str = "score_script") -> None:
+        with self.catalogue(write=True) as db:
+            db.execute("INSERT OR REPLACE INTO scripts (path, source, recorded_time) VALUES (?, ?, ?)",
+                       (str(Path(path).resolve()), source, _now()))
+
+    def known_scripts(self) -> list[dict]:
+        """Entry scripts written by `%%score_script` or used by a deployment, newest first, that still exist."""
+        with self.catalogue() as db:
+            rows = db.execute("SELECT path, source, recorded_time FROM scripts ORDER BY recorded_time DESC").fetchall()
+        return [dict(row) for row in rows if Path(row["path"]).is_file()]
+
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -222,3 +222,21 @@ def test_copy_and_hash_large_file(tmp_path):
     assert stored.size == len(data)
     assert stored.sha256 == hashlib.sha256(data).hexdigest()
     assert (tmp_path / "copy" / "big.bin").read_bytes() == data
+
+
+def test_workspace_remembers_environments_and_scripts(workspace, tmp_path):
+    from jupyter_deploy import Environment
+    from jupyter_deploy.errors import EnvironmentSpecError
+
+    env = Environment("nlp")
+    env.environment_variables = {"A": "1"}
+    workspace.save_environment(env)
+    assert [e.name for e in workspace.environments()] == ["nlp"]
+    assert workspace.get_environment("nlp").environment_variables == {"A": "1"}
+    with pytest.raises(EnvironmentSpecError, match="No environment named 'cv'.*known: nlp"):
+        workspace.get_environment("cv")
+    script = tmp_path / "score.py"
+    script.write_text("def init(): pass\ndef run(data): return data\n")
+    workspace.record_script(script)
+    workspace.record_script(tmp_path / "gone.py")
+    assert [s["path"] for s in workspace.known_scripts()] == [str(script.resolve())]
