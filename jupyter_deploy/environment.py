@@ -311,6 +311,14 @@ class Environment:
     def __repr__(self) -> str:
         return f"Environment(name={self.name!r}, version={self.version!r})"
 
+    def __str__(self) -> str:
+        from .reprs import environment_text
+        return environment_text(self)
+
+    def _repr_html_(self) -> str:
+        from .reprs import environment_html
+        return environment_html(self)
+
     # --- constructors -------------------------------------------------------------------------------------------
 
     @classmethod
@@ -757,3 +765,69 @@ def _installed_version(dist: str) -> Optional[str]:
 def _pin(dist: str) -> str:
     meta = importlib.metadata.distribution(dist)
     return f"{canonical_name(meta.metadata['Name'])}=={meta.version}"
+
+
+# --- environments written in a notebook, and remembered by name in the workspace ------------------------------
+
+
+def environment_from_text(name: str, text: str, base_dir: str | Path | None = None) -> Environment:
+    """An environment from the text of a conda YAML (a mapping, the `myenv.yml` shape) or of requirements lines.
+
+    Parsed by the same readers as files, so errors name the line. `-r` includes and `./` paths in requirements
+    resolve against `base_dir` (default: the current directory), where a notebook's files are.
+    """
+    import tempfile
+
+    import yaml
+
+    base = Path(base_dir or Path.cwd())
+    try:
+        document = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        document = None
+    # a mapping is a conda spec; so is broken YAML with its keys, so the YAML error (with its line) is what shows
+    is_conda = isinstance(document, dict) or bool(re.search(r"^(dependencies|channels|name)\s*:", text, re.M))
+    with tempfile.TemporaryDirectory(prefix="jupyter-deploy-env-") as folder:
+        if is_conda:
+            path = Path(folder) / f"{name}.yml"
+            path.write_text(text)
+            return Environment.from_conda_specification(name, str(path))
+        path = Path(folder) / f"{name}.txt"
+        path.write_text("\n".join(_anchor_relative_paths(line, base) for line in text.splitlines()) + "\n")
+        env = Environment.from_pip_requirements(name, str(path))
+    env.python.conda_dependencies.source = f"the requirements of {name}"
+    return env
+
+
+def _anchor_relative_paths(line: str, base: Path) -> str:
+    include = re.match(r"^(\s*(?:-r|--requirement)(?:\s+|=))(\S.*)$", line)
+    if include and not Path(include.group(2).strip()).is_absolute():
+        return include.group(1) + str((base / include.group(2).strip()).resolve())
+    stripped = line.strip()
+    if stripped.startswith(("./", "../")):
+        return str((base / stripped).resolve())
+    return line
+
+
+def save_environment(workspace, env: Environment) -> None:
+    """Remember `env` under its name in the workspace (`environments` table), replacing an older one."""
+    from datetime import datetime, timezone
+
+    updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with workspace.catalogue(write=True) as db:
+        db.execute("INSERT OR REPLACE INTO environments (name, spec, updated_time) VALUES (?, ?, ?)",
+                   (env.name, json.dumps(env.to_dict()), updated))
+
+
+def load_environment(workspace, name: str) -> Environment:
+    """The environment stored under `name` in the workspace; `EnvironmentSpecError` when there is none."""
+    with workspace.catalogue() as db:
+        row = db.execute("SELECT spec FROM environments WHERE name=?", (name,)).fetchone()
+        names = [r[0] for r in db.execute("SELECT name FROM environments ORDER BY name")] if row is None else []
+    if row is None:
+        known = f" (stored: {', '.join(names)})" if names else ""
+        raise EnvironmentSpecError(
+            f"No environment named '{name}' is stored in {workspace.path}{known}; define it first with %%environment "
+            f"{name} in a notebook, or pass a conda YAML / requirements file."
+        )
+    return Environment.from_dict(json.loads(row[0]))

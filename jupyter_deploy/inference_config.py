@@ -85,6 +85,14 @@ class InferenceConfig:
     def __repr__(self) -> str:
         return f"InferenceConfig(entry_script={self.entry_script!r}, environment={self.environment.name!r}, source_directory={str(self.source_directory) if self.source_directory else None!r})"
 
+    def __str__(self) -> str:
+        from .reprs import inference_config_text
+        return inference_config_text(self)
+
+    def _repr_html_(self) -> str:
+        from .reprs import inference_config_html
+        return inference_config_html(self)
+
 
 def validate_entry_script(path: Path, shown: str | None = None) -> None:
     """The script must exist, parse, and define init() and run(data) at module level."""

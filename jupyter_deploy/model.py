@@ -274,6 +274,14 @@ class Model:
     def __repr__(self) -> str:
         return f"Model(workspace={self.workspace!r}, name={self.name!r}, id={self.id!r}, version={self.version}, tags={self.tags})"
 
+    def __str__(self) -> str:
+        from .reprs import model_text
+        return model_text(self)
+
+    def _repr_html_(self) -> str:
+        from .reprs import model_html
+        return model_html(self)
+
 
 def resolve_model(workspace: Workspace, model: "Model | str") -> Model:
     """Accept what Azure code passes to deploy: Model objects or 'name:version' ids."""
