@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -173,17 +174,16 @@ def test_failed_commit_removes_the_published_folder(workspace, tmp_path, monkeyp
     assert not (workspace.models_dir / "a" / "2").exists()
 
 
-def _register_in_process(args):
-    workspace_path, folder = args
-    return Model.register(Workspace(workspace_path), folder, "shared").version
-
-
 def test_concurrent_registrations_get_distinct_versions(tmp_path):
+    """Eight separate processes register the same name at once (subprocesses: no multiprocessing state)."""
     folder = make_models_folder(tmp_path)
     workspace_path = tmp_path / "ws"
     Workspace(workspace_path)
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        versions = pool.map(_register_in_process, [(str(workspace_path), str(folder))] * 8)
+    code = ("import sys; from jupyter_deploy import Model, Workspace; "
+            "print(Model.register(Workspace(sys.argv[1]), sys.argv[2], 'shared').version)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(workspace_path), str(folder)], stdout=subprocess.PIPE, text=True)
+             for _ in range(8)]
+    versions = [int(proc.communicate(timeout=120)[0]) for proc in procs]
     assert sorted(versions) == list(range(1, 9))
     listed = Model.list(Workspace(workspace_path), name="shared")
     assert sorted(m.version for m in listed) == list(range(1, 9))
