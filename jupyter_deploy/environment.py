@@ -807,27 +807,3 @@ def _anchor_relative_paths(line: str, base: Path) -> str:
     if stripped.startswith(("./", "../")):
         return str((base / stripped).resolve())
     return line
-
-
-def save_environment(workspace, env: Environment) -> None:
-    """Remember `env` under its name in the workspace (`environments` table), replacing an older one."""
-    from datetime import datetime, timezone
-
-    updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    with workspace.catalogue(write=True) as db:
-        db.execute("INSERT OR REPLACE INTO environments (name, spec, updated_time) VALUES (?, ?, ?)",
-                   (env.name, json.dumps(env.to_dict()), updated))
-
-
-def load_environment(workspace, name: str) -> Environment:
-    """The environment stored under `name` in the workspace; `EnvironmentSpecError` when there is none."""
-    with workspace.catalogue() as db:
-        row = db.execute("SELECT spec FROM environments WHERE name=?", (name,)).fetchone()
-        names = [r[0] for r in db.execute("SELECT name FROM environments ORDER BY name")] if row is None else []
-    if row is None:
-        known = f" (stored: {', '.join(names)})" if names else ""
-        raise EnvironmentSpecError(
-            f"No environment named '{name}' is stored in {workspace.path}{known}; define it first with %%environment "
-            f"{name} in a notebook, or pass a conda YAML / requirements file."
-        )
-    return Environment.from_dict(json.loads(row[0]))

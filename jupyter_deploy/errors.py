@@ -71,3 +71,19 @@ class DeploymentFailed(JupyterDeployError):
 
 class WebserviceError(JupyterDeployError):
     """A call against a running service failed (not reachable, bad response)."""
+
+
+class UnsupportedObject(JupyterDeployError, TypeError):
+    """A kernel object given to register has no known way to be saved to a file."""
+
+
+class UnknownVariable(JupyterDeployError, NameError):
+    """A name given to a notebook magic is neither a kernel variable nor an existing file."""
+
+
+class InvalidRequestBody(JupyterDeployError, ValueError):
+    """A request body meant to be JSON does not parse."""
+
+
+class EndpointTestError(JupyterDeployError, ValueError):
+    """An endpoint test was asked for with an unusable target or bounds."""

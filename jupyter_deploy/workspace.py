@@ -133,12 +133,21 @@ class Workspace:
             db.execute("INSERT OR REPLACE INTO environments (name, spec, updated_time) VALUES (?, ?, ?)",
                        (environment.name, json.dumps(environment.to_dict()), _now()))
 
-    def environments(self) -> list:
+    def environment_entries(self) -> list[dict]:
+        """`{"name", "environment", "updated_time"}` for every stored environment, by name."""
         from .environment import Environment
 
         with self.catalogue() as db:
-            rows = db.execute("SELECT spec FROM environments ORDER BY name").fetchall()
-        return [Environment.from_dict(json.loads(row[0])) for row in rows]
+            rows = db.execute("SELECT name, spec, updated_time FROM environments ORDER BY name").fetchall()
+        return [{"name": row["name"], "environment": Environment.from_dict(json.loads(row["spec"])),
+                 "updated_time": row["updated_time"]} for row in rows]
+
+    def environments(self) -> list:
+        return [entry["environment"] for entry in self.environment_entries()]
+
+    def environment_names(self) -> list[str]:
+        with self.catalogue() as db:
+            return [row[0] for row in db.execute("SELECT name FROM environments ORDER BY name")]
 
     def get_environment(self, name: str):
         from .environment import Environment
@@ -147,8 +156,12 @@ class Workspace:
         with self.catalogue() as db:
             row = db.execute("SELECT spec FROM environments WHERE name=?", (name,)).fetchone()
         if row is None:
-            known = ", ".join(env.name for env in self.environments()) or "none yet"
-            raise EnvironmentSpecError(f"No environment named '{name}' in this workspace (known: {known}); define it first.")
+            names = self.environment_names()
+            known = f" (stored: {', '.join(names)})" if names else ""
+            raise EnvironmentSpecError(
+                f"No environment named '{name}' is stored in {self.path}{known}; define it first with %%environment "
+                f"{name} in a notebook, or pass a conda YAML / requirements file."
+            )
         return Environment.from_dict(json.loads(row[0]))
 
     def record_script(self, path: str | os.PathLike, source: str = "score_script") -> None:

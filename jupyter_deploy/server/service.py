@@ -253,10 +253,9 @@ class DeployService:
         return answers
 
     def list_environments(self) -> list[dict]:
-        with self.workspace.catalogue() as db:
-            updated = dict(db.execute("SELECT name, updated_time FROM environments").fetchall())
-        return [{"name": env.name, "python_version": env.python_version, "pip_requirements": env.pip_requirements(),
-                 "updated_time": updated.get(env.name)} for env in self.workspace.environments()]
+        return [{"name": entry["name"], "python_version": entry["environment"].python_version,
+                 "pip_requirements": entry["environment"].pip_requirements(), "updated_time": entry["updated_time"]}
+                for entry in self.workspace.environment_entries()]
 
     def status(self) -> dict:
         return {"version": __version__, "workspace": str(self.workspace.path), "docker": _docker_status()}

@@ -18,8 +18,7 @@ def open_workspace(workspace: Workspace | None) -> Workspace:
 
 def stored_environment_names(workspace: Workspace) -> list[str]:
     """Names of the environments remembered in the workspace (`save_environment`, the `%%environment` magic)."""
-    with workspace.catalogue() as db:
-        return [row[0] for row in db.execute("SELECT name FROM environments ORDER BY name")]
+    return workspace.environment_names()
 
 
 def message_html(text: str, kind: str = "info") -> str:

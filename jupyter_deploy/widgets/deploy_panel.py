@@ -12,7 +12,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ..environment import Environment, load_environment
+from ..environment import Environment
 from ..errors import JupyterDeployError
 from ..inference_config import InferenceConfig
 from ..model import Model
@@ -120,7 +120,7 @@ class DeployPanel(w.VBox):
             return Environment.from_pip_requirements(env_name, str(path))
         if stored == RUNTIME_ONLY:
             return None
-        return load_environment(self.workspace, stored)  # read now: it may have been redefined since the list was filled
+        return self.workspace.get_environment(stored)  # read now: it may have been redefined since the list was filled
 
     def _run_deploy(self, name: str, model_ids: list[str], config: InferenceConfig,
                     deployment_config: LocalWebserviceDeploymentConfiguration, overwrite: bool,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import textwrap
 
 from jupyter_deploy import Environment, LocalWebservice, Model
-from jupyter_deploy.environment import save_environment
 from jupyter_deploy.widgets import DeployPanel, EndpointTester, RegistryBrowser
 
 ECHO_SCRIPT = textwrap.dedent("""
@@ -28,7 +27,7 @@ def test_deploy_panel_then_endpoint_tester(services, tmp_path, monkeypatch):
     workspace = services
     (tmp_path / "greeting.txt").write_text("hello")
     Model.register(workspace, tmp_path / "greeting.txt", "greeter")
-    save_environment(workspace, Environment("light"))
+    workspace.save_environment(Environment("light"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "score.py").write_text(ECHO_SCRIPT)
 

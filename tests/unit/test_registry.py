@@ -233,7 +233,7 @@ def test_workspace_remembers_environments_and_scripts(workspace, tmp_path):
     workspace.save_environment(env)
     assert [e.name for e in workspace.environments()] == ["nlp"]
     assert workspace.get_environment("nlp").environment_variables == {"A": "1"}
-    with pytest.raises(EnvironmentSpecError, match="No environment named 'cv'.*known: nlp"):
+    with pytest.raises(EnvironmentSpecError, match="No environment named 'cv'.*stored: nlp"):
         workspace.get_environment("cv")
     script = tmp_path / "score.py"
     script.write_text("def init(): pass\ndef run(data): return data\n")

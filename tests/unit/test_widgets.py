@@ -13,7 +13,6 @@ import threading
 import pytest
 
 from jupyter_deploy import Environment, LocalWebservice, Model
-from jupyter_deploy.environment import save_environment
 from jupyter_deploy.webservice import _save_record
 from jupyter_deploy.widgets import DeployPanel, DeployProgress, EndpointTester, RegistryBrowser
 from jupyter_deploy.widgets.deploy_panel import RUNTIME_ONLY
@@ -135,7 +134,7 @@ def assert_refused(panel, *fragments):
 
 
 def test_panel_lists_models_and_stored_environments(registry):
-    save_environment(registry, Environment("light"))
+    registry.save_environment(Environment("light"))
     panel = DeployPanel(registry)
     assert list(panel.models.options) == ["greeter:2", "greeter:1", "sentiment:1"]
     assert list(panel.environment.options) == [RUNTIME_ONLY, "light"]
@@ -169,7 +168,7 @@ def test_panel_refuses_a_bad_port(panel):
 
 
 def test_panel_refuses_a_stored_environment_and_a_file_together(panel, registry, tmp_path):
-    save_environment(registry, Environment("light"))
+    registry.save_environment(Environment("light"))
     panel.refresh_button.click()
     panel.environment.value = "light"
     panel.environment_file.value = "requirements.txt"
@@ -182,7 +181,7 @@ def test_panel_refuses_a_missing_environment_file(panel):
 
 
 def test_panel_refuses_an_environment_deleted_after_the_list_was_filled(panel, registry):
-    save_environment(registry, Environment("light"))
+    registry.save_environment(Environment("light"))
     panel.refresh_button.click()
     panel.environment.value = "light"
     with registry.catalogue(write=True) as db:
