@@ -11,6 +11,8 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)   # the browser test uses Debian's Chromium
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} from Debian"
   $SUDO apt-get update -qq
@@ -24,8 +26,17 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/jupyter-deploy-dockerd.log" >&2; exit 1; }
 fi
 
-echo "== installing jupyter-deploy and its test/example dependencies"
+node_major=$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
+if [ "${node_major:-0}" -lt 20 ]; then
+  echo "Node.js >= 20 is needed to build the JupyterLab extension (found $(node --version 2>/dev/null || echo none)); install a newer nodejs." >&2
+  exit 1
+fi
+
+echo "== installing jupyter-deploy, its JupyterLab extension (built from labextension/) and test/example dependencies"
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,examples]"
+if [ ! -f jupyter_deploy/labextension/static/style.js ]; then
+  (cd labextension && jlpm install --immutable && jlpm build)
+fi
 
 "$PYTHON" - <<'PY'
 import sys

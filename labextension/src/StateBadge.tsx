@@ -1,0 +1,12 @@
+import * as React from 'react';
+
+import { ServiceState } from './tokens';
+
+/** A service's state as a coloured badge; `data-state` carries the raw state for styles and tests. */
+export function StateBadge(props: { state: ServiceState }): JSX.Element {
+  return (
+    <span className="jp-Deploy-badge" data-state={props.state}>
+      {props.state}
+    </span>
+  );
+}
