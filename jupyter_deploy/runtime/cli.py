@@ -61,6 +61,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 3
     os.chdir(settings.app_root)
     sys.dont_write_bytecode = True
+    log.buffer_stdout()
     log.info(f"Entry script: {settings.entry_script}")
     log.info(f"Model directory: {settings.model_dir or '(AZUREML_MODEL_DIR not set)'}")
 

@@ -7,6 +7,7 @@ paying a write syscall per request. Errors go to stderr, which is line-buffered,
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -63,6 +64,23 @@ def access(method: str, path: str, query_string: bytes, status: int, duration_ms
         f"{_prefix_cached},{int((now - second) * 1000):03d} I [{_pid}] {LOGGER_NAME} - "
         f"{method} {path} {status} {duration_ms:.3f}ms {length}\n"
     )
+
+
+def buffer_stdout(buffer_bytes: int = 1 << 16) -> None:
+    """Give stdout a real buffer even under PYTHONUNBUFFERED (common in images and user environments).
+
+    Unbuffered, every access line is a write syscall and, in a container, one log record for dockerd to
+    process — on two cores that alone halves the requests per second. The server flushes a few times a
+    second and before every exit, so lines still show promptly.
+    """
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    sys.stdout.flush()
+    raw = io.FileIO(descriptor, "w", closefd=False)
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw, buffer_size=buffer_bytes), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=False)
 
 
 def flush() -> None:
