@@ -6,6 +6,8 @@ Under CI=true a missing engine fails the run instead of skipping: integration te
 from __future__ import annotations
 
 import os
+import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -40,3 +42,28 @@ def services(workspace, docker_engine):
     yield workspace
     for service in LocalWebservice.list(workspace):
         service.delete()
+
+
+@pytest.fixture
+def nb(workspace, tmp_path, monkeypatch):
+    """A real IPython shell with the extension freshly loaded, cwd in a notebook folder, the test's workspace,
+    and a record of any traceback the shell would have shown (there must be none from our code)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from jupyter_deploy import load_ipython_extension
+
+    folder = tmp_path / "notebook"
+    folder.mkdir()
+    monkeypatch.setenv("JUPYTER_DEPLOY_HOME", str(workspace.path))
+    monkeypatch.chdir(folder)
+    # IPython installs its user module as sys.modules['__main__']; put the real one back afterwards, since
+    # multiprocessing's spawn (used by other tests in this process) imports __main__ by its __spec__.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    shell = InteractiveShell.instance()
+    shell.reset()
+    load_ipython_extension(shell)
+    tracebacks: list = []
+    monkeypatch.setattr(shell, "showtraceback", lambda *args, **kwargs: tracebacks.append(args))
+    monkeypatch.setattr(shell, "showsyntaxerror", lambda *args, **kwargs: tracebacks.append(args))
+    yield SimpleNamespace(shell=shell, folder=folder, workspace=workspace, tracebacks=tracebacks)
+    shell.reset()

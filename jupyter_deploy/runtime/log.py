@@ -28,14 +28,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pid)
 
 
-def _prefix(level: str) -> str:
+def _stamp() -> str:
+    """`2024-05-01 12:00:00,123` in UTC; the date part is formatted once a second, as this runs per request."""
     global _second_cached, _prefix_cached
     now = time.time()
     second = int(now)
     if second != _second_cached:
         _second_cached = second
         _prefix_cached = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))
-    return f"{_prefix_cached},{int((now - second) * 1000):03d} {level} [{_pid}] {LOGGER_NAME} - "
+    return f"{_prefix_cached},{int((now - second) * 1000):03d}"
+
+
+def _prefix(level: str) -> str:
+    return f"{_stamp()} {level} [{_pid}] {LOGGER_NAME} - "
 
 
 def info(message: str) -> None:
@@ -52,18 +57,9 @@ def error(message: str) -> None:
 
 def access(method: str, path: str, query_string: bytes, status: int, duration_ms: float, length: int) -> None:
     """One line per scored request: ``POST /score 200 0.123ms 17`` (Azure's layout)."""
-    global _second_cached, _prefix_cached
-    now = time.time()
-    second = int(now)
-    if second != _second_cached:
-        _second_cached = second
-        _prefix_cached = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))
     if query_string:
         path = f"{path}?{query_string.decode('latin-1')}"
-    sys.stdout.write(
-        f"{_prefix_cached},{int((now - second) * 1000):03d} I [{_pid}] {LOGGER_NAME} - "
-        f"{method} {path} {status} {duration_ms:.3f}ms {length}\n"
-    )
+    sys.stdout.write(f"{_prefix('I')}{method} {path} {status} {duration_ms:.3f}ms {length}\n")
 
 
 def buffer_stdout(buffer_bytes: int = 1 << 16) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import textwrap
-import time
 
 import pytest
 import requests
@@ -92,9 +91,8 @@ def test_lifecycle(services, greeting_model, light_env, tmp_path):
 
     # Reload an edited script: no rebuild, new code serving.
     (tmp_path / "src" / "score.py").write_text(ECHO_SCRIPT.replace("VERSION = 1", "VERSION = 2"))
-    seconds = service.reload()
+    service.reload()
     assert service.run({"text": "x"})["version"] == 2
-    assert seconds < 30
 
     # A broken edit keeps the old code serving and says why.
     (tmp_path / "src" / "score.py").write_text(ECHO_SCRIPT.replace("VERSION = 1", "VERSION = 1/0"))

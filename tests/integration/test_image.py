@@ -5,7 +5,6 @@ Only images these tests create are removed; the shared base image is kept (build
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import docker.errors
@@ -79,12 +78,13 @@ def test_environment_image_builds_once_then_is_reused(docker_engine, base_image,
     assert first.tag.startswith("jupyter-deploy/env:") and len(first.tag.split(":")[1]) == 12
     assert any("Successfully built" in line for line in logs)
 
-    started = time.monotonic()
-    second = ensure_environment_image(docker_engine, env, runtime_dir=runtime_dir)
-    elapsed = time.monotonic() - started
+    second_logs: list[str] = []
+    second = ensure_environment_image(docker_engine, env, on_log=second_logs.append, runtime_dir=runtime_dir)
     created_images.append(second.tag)  # differs only if the runtime source changed in between
     assert (second.tag, second.id, second.built) == (first.tag, first.id, False)
-    assert elapsed < 3, f"a warm ensure_environment_image took {elapsed:.1f}s"
+    # warm: the lock answered (no pip run) and no build ran (how fast that is, bench/deploy_loop.py measures)
+    assert any("no resolution needed" in line for line in second_logs), second_logs
+    assert not any("Successfully built" in line for line in second_logs), second_logs
 
     labels = docker_engine.images.get(first.tag).labels
     assert labels["jupyter-deploy.kind"] == "environment"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from types import SimpleNamespace
 
 import docker.errors
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 
-from jupyter_deploy import LocalWebservice, load_ipython_extension
+from jupyter_deploy import LocalWebservice
 from jupyter_deploy import engine
 
 SCRIPT = """
@@ -27,23 +24,9 @@ VERSION = 1
 """
 
 
-@pytest.fixture
-def nb(workspace, tmp_path, monkeypatch):
-    folder = tmp_path / "notebook"
-    folder.mkdir()
-    (folder / "greeting.txt").write_text("hello")
-    monkeypatch.setenv("JUPYTER_DEPLOY_HOME", str(workspace.path))
-    monkeypatch.chdir(folder)
-    # IPython installs its user module as sys.modules['__main__']; put the real one back afterwards, since
-    # multiprocessing's spawn (used by other tests in this process) imports __main__ by its __spec__.
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    shell = InteractiveShell.instance()
-    shell.reset()
-    load_ipython_extension(shell)
-    tracebacks: list = []
-    monkeypatch.setattr(shell, "showtraceback", lambda *args, **kwargs: tracebacks.append(args))
-    yield SimpleNamespace(shell=shell, folder=folder, workspace=workspace, tracebacks=tracebacks)
-    shell.reset()
+@pytest.fixture(autouse=True)
+def greeting_file(nb):
+    (nb.folder / "greeting.txt").write_text("hello")
 
 
 def run(nb, code: str):

@@ -7,15 +7,11 @@ no written script).
 from __future__ import annotations
 
 import pickle
-import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 
-from jupyter_deploy import load_ipython_extension
 from jupyter_deploy.model import Model
 from jupyter_deploy.serializers import register_serializer, unregister_serializer
 from jupyter_deploy.workspace import Workspace
@@ -31,27 +27,6 @@ def init():
 def run(data):
     return {"greeting": greeting, "name": json.loads(data)["name"]}
 """
-
-
-@pytest.fixture
-def nb(tmp_path, monkeypatch):
-    """A shell with the extension freshly loaded, cwd in a notebook folder, and a record of shown tracebacks."""
-    home = tmp_path / "workspace"
-    folder = tmp_path / "notebook"
-    folder.mkdir()
-    monkeypatch.setenv("JUPYTER_DEPLOY_HOME", str(home))
-    monkeypatch.chdir(folder)
-    # IPython installs its user module as sys.modules['__main__']; put the real one back afterwards, since
-    # multiprocessing's spawn (used by other tests in this process) imports __main__ by its __spec__.
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    shell = InteractiveShell.instance()
-    shell.reset()
-    load_ipython_extension(shell)
-    tracebacks: list = []
-    monkeypatch.setattr(shell, "showtraceback", lambda *args, **kwargs: tracebacks.append(args))
-    monkeypatch.setattr(shell, "showsyntaxerror", lambda *args, **kwargs: tracebacks.append(args))
-    yield SimpleNamespace(shell=shell, folder=folder, workspace=Workspace(home), tracebacks=tracebacks)
-    shell.reset()
 
 
 def run(nb, code: str):
