@@ -77,10 +77,11 @@ class ImageInfo:
 
 
 def ensure_environment_image(client, environment: Environment, on_log: LogCallback = None, *,
-                             runtime_dir: Path = RUNTIME_DIR) -> ImageInfo:
+                             runtime_dir: Path = RUNTIME_DIR, no_cache: bool = False) -> ImageInfo:
     """Return the image for `environment`, building it only when no image with the same content tag exists.
 
     Raises BaseImageMissing, DependencyResolutionError or ImageBuildError with a message for the user.
+    `no_cache=True` rebuilds every layer even when the tag exists (a truly cold build, for benchmarks).
     """
     import docker.errors
 
@@ -105,13 +106,14 @@ def ensure_environment_image(client, environment: Environment, on_log: LogCallba
     tag = f"{ENV_REPOSITORY}:{_content_hash(base_id, wheels, runtime_files, dockerfile)[:12]}"
     try:
         existing = client.images.get(tag)
-        log(f"Image {tag} is up to date (no build needed)")
-        return ImageInfo(tag=tag, id=existing.id, built=False, base_image=base)
+        if not no_cache:
+            log(f"Image {tag} is up to date (no build needed)")
+            return ImageInfo(tag=tag, id=existing.id, built=False, base_image=base)
     except docker.errors.ImageNotFound:
         pass
 
     log(f"Building {tag} on {base} ({len(wheels)} wheels)")
-    _build(client, tag, dockerfile, wheels, runtime_files, log)
+    _build(client, tag, dockerfile, wheels, runtime_files, log, no_cache=no_cache)
     return ImageInfo(tag=tag, id=client.images.get(tag).id, built=True, base_image=base)
 
 
@@ -181,7 +183,7 @@ def _with_conda_origin(error: DependencyResolutionError, environment: Environmen
 
 
 def _build(client, tag: str, dockerfile: str, wheels: list[Path], runtime_files: list[tuple[str, Path]],
-           log: Callable[[str], None]) -> None:
+           log: Callable[[str], None], no_cache: bool = False) -> None:
     staging_root = cache_dir() / "tmp"
     staging_root.mkdir(parents=True, exist_ok=True)
     context = Path(tempfile.mkdtemp(prefix="context-", dir=staging_root))
@@ -190,7 +192,7 @@ def _build(client, tag: str, dockerfile: str, wheels: list[Path], runtime_files:
         with tempfile.TemporaryFile(dir=staging_root) as archive:
             _write_tar(context, archive)
             archive.seek(0)
-            _stream_build(client, archive, tag, log)
+            _stream_build(client, archive, tag, log, no_cache=no_cache)
     finally:
         shutil.rmtree(context, ignore_errors=True)
 
@@ -230,14 +232,14 @@ def _write_tar(context: Path, fileobj) -> None:
             tar.add(path, arcname=path.relative_to(context).as_posix(), recursive=False, filter=normalize)
 
 
-def _stream_build(client, archive, tag: str, log: Callable[[str], None]) -> None:
+def _stream_build(client, archive, tag: str, log: Callable[[str], None], no_cache: bool = False) -> None:
     import docker.errors
 
     tail: list[str] = []
     failure: Optional[str] = None
     try:
         for chunk in client.api.build(fileobj=archive, custom_context=True, tag=tag, rm=True, forcerm=True,
-                                      decode=True, pull=False):
+                                      decode=True, pull=False, nocache=no_cache):
             if "stream" in chunk:
                 for line in str(chunk["stream"]).splitlines():
                     if line.strip():
