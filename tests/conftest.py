@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -67,3 +68,20 @@ def nb(workspace, tmp_path, monkeypatch):
     monkeypatch.setattr(shell, "showsyntaxerror", lambda *args, **kwargs: tracebacks.append(args))
     yield SimpleNamespace(shell=shell, folder=folder, workspace=workspace, tracebacks=tracebacks)
     shell.reset()
+
+
+@pytest.fixture
+def eventually():
+    return wait_until
+
+
+def wait_until(probe, timeout: float = 15.0, interval: float = 0.05):
+    """Poll `probe()` until it returns something truthy (log lines reach Docker a few milliseconds after the
+    request they describe); fail with the last value if it never does. A wait, not a timing assertion."""
+    deadline = time.monotonic() + timeout
+    value = probe()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = probe()
+    assert value, f"still not true after {timeout:.0f} s: {value!r}"
+    return value

@@ -17,6 +17,8 @@ LOGGER_NAME = "jupyter_deploy.runtime"
 _second_cached = -1
 _prefix_cached = ""
 _pid = os.getpid()
+_schedule_flush = None  # set by the server: runs flush() on its event loop a few milliseconds from now
+_flush_pending = False
 
 
 def _forget_pid() -> None:
@@ -43,8 +45,22 @@ def _prefix(level: str) -> str:
     return f"{_stamp()} {level} [{_pid}] {LOGGER_NAME} - "
 
 
+def set_flush_scheduler(schedule) -> None:
+    """Lines written to buffered stdout get flushed shortly after, in one write however many there are."""
+    global _schedule_flush
+    _schedule_flush = schedule
+
+
+def _written() -> None:
+    global _flush_pending
+    if _schedule_flush is not None and not _flush_pending:
+        _flush_pending = True
+        _schedule_flush()
+
+
 def info(message: str) -> None:
     sys.stdout.write(_prefix("I") + message + "\n")
+    _written()
 
 
 def warning(message: str) -> None:
@@ -60,6 +76,7 @@ def access(method: str, path: str, query_string: bytes, status: int, duration_ms
     if query_string:
         path = f"{path}?{query_string.decode('latin-1')}"
     sys.stdout.write(f"{_prefix('I')}{method} {path} {status} {duration_ms:.3f}ms {length}\n")
+    _written()
 
 
 def buffer_stdout(buffer_bytes: int = 1 << 16) -> None:
@@ -80,6 +97,8 @@ def buffer_stdout(buffer_bytes: int = 1 << 16) -> None:
 
 
 def flush() -> None:
+    global _flush_pending
+    _flush_pending = False
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -60,7 +60,7 @@ def deploy_echo(workspace, model, env, tmp_path, name="echo", port=None, overwri
     return service
 
 
-def test_lifecycle(services, greeting_model, light_env, tmp_path):
+def test_lifecycle(services, greeting_model, light_env, tmp_path, eventually):
     workspace = services
     service = deploy_echo(workspace, greeting_model, light_env, tmp_path)
     assert service.state == "Healthy"
@@ -87,7 +87,7 @@ def test_lifecycle(services, greeting_model, light_env, tmp_path):
     again = LocalWebservice(workspace, "echo")
     assert again.scoring_uri == service.scoring_uri and again.state == "Healthy"
     assert [s.name for s in LocalWebservice.list(workspace)] == ["echo"]
-    assert "POST /score" in service.get_logs() or "/score" in service.get_logs()
+    eventually(lambda: "POST /score 200" in service.get_logs())
 
     # Reload an edited script: no rebuild, new code serving.
     (tmp_path / "src" / "score.py").write_text(ECHO_SCRIPT.replace("VERSION = 1", "VERSION = 2"))

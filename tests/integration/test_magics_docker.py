@@ -44,7 +44,7 @@ def prepare(nb, capsys):
     capsys.readouterr()
 
 
-def test_deploy_test_list_logs_reload_undeploy(nb, services, docker_engine, capsys):
+def test_deploy_test_list_logs_reload_undeploy(nb, services, docker_engine, capsys, eventually):
     prepare(nb, capsys)
     service = run(nb, "svc = %deploy magic-echo -m greeter:1\nsvc")
     progress = capsys.readouterr().out
@@ -67,8 +67,8 @@ def test_deploy_test_list_logs_reload_undeploy(nb, services, docker_engine, caps
     assert [s.name for s in listed] == ["magic-echo"] and listed.rows[0][1] == "Healthy"
     assert "magic-echo" in listed._repr_html_()
 
-    logs = run(nb, "%service_logs magic-echo -n 100")
-    assert isinstance(logs, str) and "POST /score 200" in logs
+    logs = eventually(lambda: (text := run(nb, "%service_logs magic-echo -n 100")) and "POST /score 200" in text and text)
+    assert isinstance(logs, str)
 
     run(nb, "%%score_script\n" + SCRIPT.replace("VERSION = 1", "VERSION = 2"))
     reloaded = run(nb, "%reload magic-echo")

@@ -120,7 +120,11 @@ async def test_deploy_use_reload_and_remove(api, services, greeter, jp_root_dir)
     assert burst.json["repeat"] == 5 and burst.json["errors"] == 0
     assert burst.json["p50_ms"] <= burst.json["p90_ms"] <= burst.json["p99_ms"]
 
-    logs = await api("GET", "services", "panel-echo", "logs", params={"lines": "50"})
+    for _ in range(100):  # log lines reach Docker a few milliseconds after their request: wait, do not time
+        logs = await api("GET", "services", "panel-echo", "logs", params={"lines": "50"})
+        if "/score" in logs.json["logs"]:
+            break
+        await asyncio.sleep(0.1)
     assert logs.status == 200 and "/score" in logs.json["logs"]
 
     in_use = await api("DELETE", "models", "greeter", "1")
