@@ -9,7 +9,44 @@ from __future__ import annotations
 
 import io
 import shutil
+from email.message import Message
+from email.utils import collapse_rfc2231_value
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+
+
+def parse_options_header(value: Optional[str]) -> Tuple[str, Dict[str, str]]:
+    """Split ``text/html; charset=utf-8`` into ``("text/html", {"charset": "utf-8"})`` (lower-case type)."""
+    if not value:
+        return "", {}
+    message = Message()
+    message["x"] = value
+    params = message.get_params(header="x") or []
+    if not params:
+        return value.split(";", 1)[0].strip().lower(), {}
+    main = params[0][0].strip().lower()
+    options = {}
+    for key, raw in params[1:]:
+        options[key.lower()] = collapse_rfc2231_value(raw)
+    return main, options
+
+
+
+class ContentTypeMixin:
+    """`content_type`, `mimetype`, `mimetype_params` read from `self.headers`, as werkzeug's objects have them."""
+
+    headers: "Headers"
+
+    @property
+    def content_type(self) -> Optional[str]:
+        return self.headers.get("content-type")
+
+    @property
+    def mimetype(self) -> str:
+        return parse_options_header(self.content_type)[0]
+
+    @property
+    def mimetype_params(self) -> Dict[str, str]:
+        return parse_options_header(self.content_type)[1]
 
 
 class MultiDict(dict):
@@ -203,7 +240,7 @@ class Headers:
         return f"{type(self).__name__}({self._pairs!r})"
 
 
-class FileStorage:
+class FileStorage(ContentTypeMixin):
     """An uploaded file from a multipart request (werkzeug's FileStorage surface).
 
     Unknown attributes are forwarded to the underlying stream, so ``read()``, ``seek()`` and iteration work.
@@ -223,14 +260,6 @@ class FileStorage:
         self.headers = headers if headers is not None else Headers()
         if content_type is not None and "content-type" not in self.headers:
             self.headers.add("Content-Type", content_type)
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self.headers.get("content-type")
-
-    @property
-    def mimetype(self) -> str:
-        return (self.content_type or "").split(";", 1)[0].strip().lower()
 
     @property
     def content_length(self) -> int:

@@ -12,25 +12,9 @@ from email.utils import collapse_rfc2231_value
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl
 
-from ._datastructures import FileStorage, Headers, MultiDict
+from ._datastructures import FileStorage, Headers, MultiDict, parse_options_header  # noqa: F401 (re-exported)
 
 FORM_MIMETYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-def parse_options_header(value: Optional[str]) -> Tuple[str, Dict[str, str]]:
-    """Split ``text/html; charset=utf-8`` into ``("text/html", {"charset": "utf-8"})`` (lower-case type)."""
-    if not value:
-        return "", {}
-    message = Message()
-    message["x"] = value
-    params = message.get_params(header="x") or []
-    if not params:
-        return value.split(";", 1)[0].strip().lower(), {}
-    main = params[0][0].strip().lower()
-    options = {}
-    for key, raw in params[1:]:
-        options[key.lower()] = collapse_rfc2231_value(raw)
-    return main, options
 
 
 def parse_form_data(mimetype: str, options: Dict[str, str], body: bytes) -> Tuple[MultiDict, MultiDict]:

@@ -13,7 +13,7 @@ from http.cookies import SimpleCookie
 from typing import Any, Dict, Iterable, Optional, Tuple
 from urllib.parse import parse_qsl, quote
 
-from ._datastructures import FileStorage, Headers, MultiDict  # noqa: F401  (FileStorage re-exported)
+from ._datastructures import ContentTypeMixin, FileStorage, Headers, MultiDict  # noqa: F401  (FileStorage re-exported)
 from ._form_data import FORM_MIMETYPES, parse_form_data, parse_options_header
 
 _rawHttpRequested = False
@@ -38,7 +38,7 @@ class UnsupportedMediaType(ValueError):
     code = 415
 
 
-class AMLRequest:
+class AMLRequest(ContentTypeMixin):
     """The raw HTTP request handed to a @rawhttp run(); mirrors the werkzeug Request surface."""
 
     def __init__(
@@ -116,18 +116,6 @@ class AMLRequest:
         return self._args
 
     # -- headers-derived ----------------------------------------------------------------------------------------
-    @property
-    def content_type(self) -> Optional[str]:
-        return self.headers.get("content-type")
-
-    @property
-    def mimetype(self) -> str:
-        return parse_options_header(self.content_type)[0]
-
-    @property
-    def mimetype_params(self) -> Dict[str, str]:
-        return parse_options_header(self.content_type)[1]
-
     @property
     def content_length(self) -> Optional[int]:
         return self.headers.get("content-length", type=int)

@@ -11,14 +11,13 @@ import json
 from http import HTTPStatus
 from typing import Any, Mapping, Optional
 
-from ._datastructures import Headers
-from ._form_data import parse_options_header
+from ._datastructures import ContentTypeMixin, Headers
 
 DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 
 
-class AMLResponse:
+class AMLResponse(ContentTypeMixin):
     """An HTTP response returned by run(); the server sends its status, headers and bytes unchanged."""
 
     def __init__(
@@ -67,14 +66,6 @@ class AMLResponse:
 
     def set_data(self, value: Any) -> None:
         self._data = _body_bytes(value)
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self.headers.get("content-type")
-
-    @property
-    def mimetype(self) -> str:
-        return parse_options_header(self.content_type)[0]
 
     @property
     def content_length(self) -> int:
