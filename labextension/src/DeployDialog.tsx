@@ -4,25 +4,18 @@
  */
 import * as React from 'react';
 
-import { Dialog, ReactWidget } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/apputils';
 
 import { listEnvironments, listScripts } from './client';
 import { DeploymentProgress } from './DeploymentProgress';
-import { FormDialog } from './FormDialog';
+import { openFormDialog } from './FormDialog';
 import { DeploymentsModel, ITrackedDeployment } from './model';
 import { errorMessage } from './request';
 import { IDeployRequest, IKnownScript, IStoredEnvironment } from './tokens';
 
 /** Open the Deploy dialog; the deployment goes on in the background if it is closed. */
 export function openDeployDialog(model: DeploymentsModel): Promise<void> {
-  const dialog = new FormDialog<void>({
-    title: 'Deploy a model',
-    body: new DeployForm(model),
-    buttons: [Dialog.cancelButton({ label: 'Close' })],
-    hasClose: true
-  });
-  dialog.addClass('jp-Deploy-dialog');
-  return dialog.launch().then(() => undefined);
+  return openFormDialog('Deploy a model', new DeployForm(model));
 }
 
 class DeployForm extends ReactWidget {

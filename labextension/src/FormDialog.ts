@@ -1,4 +1,5 @@
 import { Dialog } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
 
 /**
  * A JupyterLab dialog whose body is a form with its own submit button.
@@ -23,4 +24,16 @@ export class FormDialog<T> extends Dialog<T> {
     const body = this.node.querySelector('.jp-Dialog-body');
     return !!body && target instanceof Node && body.contains(target);
   }
+}
+
+/** Show `body` in a FormDialog with only a Close button; resolves when it is closed. */
+export function openFormDialog(title: string, body: Widget): Promise<void> {
+  const dialog = new FormDialog<void>({
+    title,
+    body,
+    buttons: [Dialog.cancelButton({ label: 'Close' })],
+    hasClose: true
+  });
+  dialog.addClass('jp-Deploy-dialog');
+  return dialog.launch().then(() => undefined);
 }

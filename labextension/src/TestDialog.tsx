@@ -4,10 +4,10 @@
  */
 import * as React from 'react';
 
-import { Dialog, ReactWidget } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/apputils';
 
 import { testService } from './client';
-import { FormDialog } from './FormDialog';
+import { openFormDialog } from './FormDialog';
 import { errorMessage } from './request';
 import { IEndpointTest, IService } from './tokens';
 
@@ -15,14 +15,7 @@ import { IEndpointTest, IService } from './tokens';
 export const DEFAULT_TEST_BODY = '{"text": "Today is a great day!"}';
 
 export function openTestDialog(service: IService): Promise<void> {
-  const dialog = new FormDialog<void>({
-    title: `Test ${service.name}`,
-    body: new TestForm(service),
-    buttons: [Dialog.cancelButton({ label: 'Close' })],
-    hasClose: true
-  });
-  dialog.addClass('jp-Deploy-dialog');
-  return dialog.launch().then(() => undefined);
+  return openFormDialog(`Test ${service.name}`, new TestForm(service));
 }
 
 class TestForm extends ReactWidget {

@@ -93,13 +93,7 @@ class MultiDict(dict):
         values = list(self._lists.get(key, ()))
         if type is None:
             return values
-        converted = []
-        for value in values:
-            try:
-                converted.append(type(value))
-            except (ValueError, TypeError):
-                pass
-        return converted
+        return _converted(values, type)
 
     def items(self, multi: bool = False):  # type: ignore[override]
         if not multi:
@@ -147,13 +141,7 @@ class Headers:
         values = [value for name, value in self._pairs if name.lower() == wanted]
         if type is None:
             return values
-        converted = []
-        for value in values:
-            try:
-                converted.append(type(value))
-            except (ValueError, TypeError):
-                pass
-        return converted
+        return _converted(values, type)
 
     get_all = getlist
 
@@ -290,3 +278,14 @@ class FileStorage(ContentTypeMixin):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"
+
+
+def _converted(values: List[Any], type: Callable[[Any], Any]) -> List[Any]:  # noqa: A002
+    """werkzeug's `getlist(key, type=…)`: values the type cannot convert are left out, not raised."""
+    converted = []
+    for value in values:
+        try:
+            converted.append(type(value))
+        except (ValueError, TypeError):
+            pass
+    return converted
