@@ -114,6 +114,10 @@ class DeployMagics(Magics):
     def _workspace(self, override: str | None) -> Workspace:
         return Workspace(override or self.workspace_path)
 
+    def _service(self, args) -> LocalWebservice:
+        """The service named by a magic's `service` argument, in its `-w` workspace (or the one in use)."""
+        return LocalWebservice(self._workspace(args.workspace), args.service)
+
     # -- %register_model -------------------------------------------------------------------------------------
     @magic_arguments()
     @argument("name", help="the model name; each registration is its next version")
@@ -372,7 +376,7 @@ class DeployMagics(Magics):
         if args.service.startswith(("http://", "https://")):
             target: LocalWebservice | str = args.service
         else:
-            target = LocalWebservice(self._workspace(args.workspace), args.service)
+            target = self._service(args)
             state = target.state
             if state == "Failed":
                 raise WebserviceError(f"Service '{args.service}' has failed; `%service_logs {args.service}` shows why, "
@@ -399,7 +403,7 @@ class DeployMagics(Magics):
     def service_logs(self, line):
         """The end of the service's log: its init() output, request lines and the tracebacks of failed requests."""
         args = parse_magic_line(self.service_logs, line)
-        service = LocalWebservice(self._workspace(args.workspace), args.service)
+        service = self._service(args)
         return LogText(service.get_logs(num_lines=args.lines))
 
     @magic_arguments()
@@ -410,7 +414,7 @@ class DeployMagics(Magics):
     def reload(self, line):
         """Serve the edited entry script without rebuilding; if it fails to load, the old one keeps serving."""
         args = parse_magic_line(self.reload, line)
-        service = LocalWebservice(self._workspace(args.workspace), args.service)
+        service = self._service(args)
         seconds = service.reload()
         print(f"'{service.name}' now serves the current {service.inference_config.entry_script} "
               f"(reloaded in {seconds:.2f} s).")
@@ -424,7 +428,7 @@ class DeployMagics(Magics):
     def undeploy(self, line):
         """Stop the service, remove its container and forget it."""
         args = parse_magic_line(self.undeploy, line)
-        service = LocalWebservice(self._workspace(args.workspace), args.service)
+        service = self._service(args)
         service.delete()
         print(f"Deleted service '{service.name}'.")
 

@@ -81,13 +81,7 @@ class MultiDict(dict):
     def get(self, key: str, default: Any = None, type: Optional[Callable[[Any], Any]] = None) -> Any:  # noqa: A002
         if key not in self:
             return default
-        value = dict.__getitem__(self, key)
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return _converted_one(dict.__getitem__(self, key), type, default)
 
     def getlist(self, key: str, type: Optional[Callable[[Any], Any]] = None) -> List[Any]:  # noqa: A002
         values = list(self._lists.get(key, ()))
@@ -128,12 +122,7 @@ class Headers:
         wanted = key.lower()
         for name, value in self._pairs:
             if name.lower() == wanted:
-                if type is None:
-                    return value
-                try:
-                    return type(value)
-                except (ValueError, TypeError):
-                    return default
+                return _converted_one(value, type, default)
         return default
 
     def getlist(self, key: str, type: Optional[Callable[[str], Any]] = None) -> List[Any]:  # noqa: A002
@@ -278,6 +267,16 @@ class FileStorage(ContentTypeMixin):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"
+
+
+def _converted_one(value: Any, type: Optional[Callable[[Any], Any]], default: Any) -> Any:  # noqa: A002
+    """werkzeug's `get(key, default, type=…)`: a value the type cannot convert gives the default."""
+    if type is None:
+        return value
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
 
 
 def _converted(values: List[Any], type: Callable[[Any], Any]) -> List[Any]:  # noqa: A002
