@@ -1,0 +1,142 @@
+"""The JSON shape of every object jupyter-deploy shows, declared once.
+
+`serialize()` on the core objects, every CLI `-o json` and every REST answer are built from these models, so
+the three never disagree. Keys are camelCase, as `az ml … -o json` printed them (`scoringUri`, `swaggerUri`,
+`computeType`, `createdTime`, `framework`, …). `docs/rest-api.md` and `labextension/src/tokens.ts` mirror this
+file field by field; request bodies of the REST API live with the server (`server/requests.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+ServiceState = Literal["Transitioning", "Healthy", "Unhealthy", "Failed"]
+DeploymentStatus = Literal["running", "succeeded", "failed"]
+
+
+class Shape(BaseModel):
+    """camelCase on the wire, snake_case in Python; `dump()` is the JSON-ready dict."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+    def dump(self) -> dict:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class ModelFileShape(Shape):
+    path: str
+    size: int
+    sha256: str
+
+
+class ModelShape(Shape):
+    """One registered model version (Azure's `Model.serialize()` keys, plus where its files are)."""
+
+    id: str
+    name: str
+    version: int
+    description: Optional[str] = None
+    tags: dict[str, str] = {}
+    properties: dict[str, str] = {}
+    framework: Optional[str] = None
+    framework_version: Optional[str] = None
+    created_time: str
+    path: str
+    files: list[ModelFileShape] = []
+
+
+class ModelGroupShape(Shape):
+    """A model name with all its versions, newest first."""
+
+    name: str
+    latest_version: int
+    versions: list[ModelShape]
+
+
+class ServiceShape(Shape):
+    """A deployed web service (Azure's `LocalWebservice.serialize()` keys), its state read live."""
+
+    name: str
+    state: ServiceState
+    compute_type: str = "Local"
+    scoring_uri: Optional[str] = None
+    swagger_uri: Optional[str] = None
+    port: Optional[int] = None
+    image_id: Optional[str] = None
+    models: list[str] = []
+    entry_script: Optional[str] = None
+    created_time: Optional[str] = None
+    error: Optional[str] = None
+    container_id: Optional[str] = None
+
+
+class DeploymentShape(Shape):
+    """A deployment running in the background of the Jupyter server; `log` holds lines logStart … logTotal-1."""
+
+    id: str
+    service_name: str
+    status: DeploymentStatus
+    phase: str
+    progress: float
+    log: list[str]
+    log_start: int
+    log_total: int
+    error: Optional[str] = None
+    service: Optional[ServiceShape] = None
+    started_time: str
+    elapsed_seconds: float
+
+
+class EnvironmentShape(Shape):
+    """An environment stored in the workspace, as the pip requirements it builds."""
+
+    name: str
+    python_version: Optional[str] = None
+    pip_requirements: list[str]
+    updated_time: Optional[str] = None
+
+
+class ScriptShape(Shape):
+    """An entry script the workspace has seen (written by `%%score_script` or used by a service)."""
+
+    path: str
+    source: Literal["score_script", "service"]
+    modified_time: str
+
+
+class DockerStatusShape(Shape):
+    running: bool
+    message: Optional[str] = None
+
+
+class StatusShape(Shape):
+    version: str
+    workspace: str
+    docker: DockerStatusShape
+
+
+class LogsShape(Shape):
+    name: str
+    logs: str
+
+
+class ReloadShape(Shape):
+    name: str
+    seconds: float
+
+
+class EndpointTestShape(Shape):
+    """What a scoring endpoint answered to a test request, and how fast (percentiles when repeated)."""
+
+    status: Optional[int] = None
+    body: Any = None
+    latency_ms: Optional[float] = None
+    headers: dict[str, str] = {}
+    repeat: int = 1
+    p50_ms: Optional[float] = None
+    p90_ms: Optional[float] = None
+    p99_ms: Optional[float] = None
+    errors: int = 0
