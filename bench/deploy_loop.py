@@ -80,7 +80,7 @@ def time_register_vs_cp(work: Path, workspace: Workspace, size: int, runs: int) 
 def time_cold_deploy(work: Path, workspace: Workspace, runs: int) -> dict:
     """Empty dependency cache (a fresh JUPYTER_DEPLOY_CACHE: pip resolves and fetches every wheel again) and a
     build with no Docker layer cache, then start and wait for Healthy. The image it makes is removed again."""
-    from jupyter_deploy.engine import docker_client
+    from jupyter_deploy.image import docker_client
     from jupyter_deploy.image import ensure_environment_image
 
     source = work / "cold-src"

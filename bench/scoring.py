@@ -142,9 +142,9 @@ def ensure_azureml_venv(extra: list[str]) -> Path:
 def ours_container(app_dir: Path, workspace, models, environment, host_network: bool):
     """Our image and runtime; either the deployed service (published port) or the same image on the host network."""
     from jupyter_deploy import InferenceConfig, LocalWebservice, Model
-    from jupyter_deploy.engine import docker_client
+    from jupyter_deploy.image import docker_client
     from jupyter_deploy.image import ensure_environment_image
-    from jupyter_deploy.webservice import model_dir_variable
+    from jupyter_deploy.deploy.targets.local.container import model_dir_variable
 
     config = InferenceConfig("score.py", environment=environment, source_directory=app_dir)
     if not host_network:

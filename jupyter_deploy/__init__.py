@@ -3,20 +3,20 @@
 The names mirror Azure ML SDK v1 ("use an existing model") so existing code keeps working:
 
     from jupyter_deploy import Workspace, Model, InferenceConfig, Environment, CondaDependencies, LocalWebservice
+
+This module holds those names and the Jupyter entry points, nothing else. IPython and the Jupyter server are
+imported only when their entry point is called.
 """
 
+from ._version import __version__
+from .deploy import InferenceConfig, LocalWebservice, Model
 from .environment import CondaDependencies, Environment
 from .errors import JupyterDeployError
-from .inference_config import InferenceConfig
-from .model import Model
-from .webservice import LocalWebservice
-from .workspace import Workspace
-
-__version__ = "0.1.0"
+from .registry import Workspace
 
 
 def load_ipython_extension(ip) -> None:
-    """`%load_ext jupyter_deploy`: register the notebook magics (IPython is imported only when this runs)."""
+    """`%load_ext jupyter_deploy`: register the notebook magics."""
     from .magics import load_ipython_extension as register_magics
 
     register_magics(ip)
@@ -28,16 +28,10 @@ def _jupyter_labextension_paths() -> list[dict]:
 
 
 def _jupyter_server_extension_points() -> list[dict]:
-    """The REST API of the side panel is a Jupyter server extension; tornado is imported only when it loads."""
-    from .server import _jupyter_server_extension_points as points
+    """The REST API of the side panel is a Jupyter server extension app (`server.app.JupyterDeployApp`)."""
+    from .server.app import JupyterDeployApp
 
-    return points()
-
-
-def _load_jupyter_server_extension(server_app) -> None:
-    from .server import _load_jupyter_server_extension as load
-
-    load(server_app)
+    return [{"module": "jupyter_deploy", "app": JupyterDeployApp}]
 
 
 __all__ = [

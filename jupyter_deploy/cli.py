@@ -11,8 +11,11 @@ import sys
 import warnings
 from typing import Any, Sequence
 
-from .errors import JupyterDeployError
-from .warnings import DeployWarning
+from .deploy import InferenceConfig, LocalWebservice, Model, load_deployment_config, load_inference_config
+from .display.tables import MODELS, SERVICES, Table
+from .errors import DeployWarning, JupyterDeployError
+from .image import build_base_image, docker_client
+from .registry import Workspace, parse_model_id
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,9 +41,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
-def _workspace(args):
-    from .workspace import Workspace
-
+def _workspace(args) -> Workspace:
     return Workspace(args.workspace)
 
 
@@ -54,19 +55,15 @@ def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
     return result
 
 
-def _emit(args, data: Any, table: list[list[Any]] | None = None, headers: list[str] | None = None) -> None:
+def _emit(args, data: Any, table: Table | None = None) -> None:
+    """JSON (the objects' one shape, `shapes.py`) with `-o json` or when there is no table; else the table."""
     if args.output == "json" or table is None:
         print(json.dumps(data, indent=2, default=str))
         return
-    rows = [headers or []] + [["" if c is None else str(c) for c in row] for row in table]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows[0] else []
-    for row in rows:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    print(table.text(data if isinstance(data, list) else [data]))
 
 
-def _model_from_args(args):
-    from .model import Model, parse_model_id
-
+def _model_from_args(args) -> Model:
     if args.model_id:
         name, version = parse_model_id(args.model_id)
     elif args.name:
@@ -78,23 +75,16 @@ def _model_from_args(args):
 
 # -- model commands ---------------------------------------------------------------------------------------
 def _model_register(args) -> None:
-    from .model import Model
-
     model = Model.register(_workspace(args), model_path=args.path, model_name=args.name, description=args.description,
                            tags=_pairs(args.tag, "--tag"), properties=_pairs(args.property, "--property"),
                            child_paths=args.child_path, model_framework=args.model_framework,
                            model_framework_version=args.model_framework_version)
-    _emit(args, model.serialize(), [[model.name, model.version, len(model.files), model.created_time]],
-          ["NAME", "VERSION", "FILES", "CREATED"])
+    _emit(args, model.serialize(), MODELS)
 
 
 def _model_list(args) -> None:
-    from .model import Model
-
     models = Model.list(_workspace(args), name=args.name, tags=_pairs(args.tag, "--tag") or None, latest=args.latest)
-    _emit(args, [m.serialize() for m in models],
-          [[m.name, m.version, m.description or "", ",".join(f"{k}={v}" for k, v in m.tags.items()), m.created_time] for m in models],
-          ["NAME", "VERSION", "DESCRIPTION", "TAGS", "CREATED"])
+    _emit(args, [m.serialize() for m in models], MODELS)
 
 
 def _model_show(args) -> None:
@@ -104,7 +94,10 @@ def _model_show(args) -> None:
 
 def _model_download(args) -> None:
     path = _model_from_args(args).download(args.target_dir, exist_ok=args.overwrite)
-    _emit(args, {"path": path}, [[path]], ["DOWNLOADED"])
+    if args.output == "json":
+        _emit(args, {"path": path})
+    else:
+        print(f"Downloaded to {path}")
 
 
 def _model_delete(args) -> None:
@@ -114,41 +107,28 @@ def _model_delete(args) -> None:
 
 
 def _model_deploy(args) -> None:
-    from .config_files import load_deployment_config, load_inference_config
-    from .inference_config import InferenceConfig
-    from .model import Model
-
     workspace = _workspace(args)
     if args.inference_config:
         config = load_inference_config(args.inference_config, {"entryScript": args.entry_script, "condaFile": args.conda_file,
                                                                "sourceDirectory": args.source_directory})
     elif args.entry_script:
-        from .environment import Environment
-
-        env = Environment.from_conda_specification("inference-env", args.conda_file) if args.conda_file else None
-        config = InferenceConfig(args.entry_script, environment=env, source_directory=args.source_directory)
+        config = InferenceConfig(args.entry_script, conda_file=args.conda_file, source_directory=args.source_directory)
     else:
         raise JupyterDeployError("Give --ic inferenceConfig.json (or --entry-script score.py) so the service knows what to run.")
     deployment = load_deployment_config(args.deploy_config, port=args.port)
     service = Model.deploy(workspace, args.name, args.model or [], config, deployment, overwrite=args.overwrite,
                            show_output=not args.quiet)
     service.wait_for_deployment(show_output=False)
-    _emit(args, service.serialize(), [[service.name, service.state, service.scoring_uri]], ["NAME", "STATE", "SCORING URI"])
+    _emit(args, service.serialize(), SERVICES)
 
 
 # -- service commands -------------------------------------------------------------------------------------
-def _service(args):
-    from .webservice import LocalWebservice
-
+def _service(args) -> LocalWebservice:
     return LocalWebservice(_workspace(args), args.name)
 
 
 def _service_list(args) -> None:
-    from .webservice import LocalWebservice
-
-    services = [s.serialize() for s in LocalWebservice.list(_workspace(args))]
-    _emit(args, services, [[s["name"], s["state"], s["scoringUri"], ",".join(s["models"])] for s in services],
-          ["NAME", "STATE", "SCORING URI", "MODELS"])
+    _emit(args, [s.serialize() for s in LocalWebservice.list(_workspace(args))], SERVICES)
 
 
 def _service_show(args) -> None:
@@ -180,9 +160,6 @@ def _service_delete(args) -> None:
 
 
 def _base_image_build(args) -> None:
-    from .engine import docker_client
-    from .image.base import build_base_image
-
     tag = build_base_image(docker_client(), on_log=lambda line: print(line.rstrip("\n"), flush=True))
     print(f"Built base image {tag}.")
 

@@ -1,8 +1,13 @@
 """One exception type per user mistake, each carrying a sentence that says what is wrong and how to fix it.
 
 Front ends (CLI, magics, REST) catch `JupyterDeployError` in one place and show `str(error)`; nothing else
-from our code should reach the user as a traceback.
+from our code should reach the user as a traceback. `DeployWarning` is the one warning category: things that
+work but may not be what the user meant.
 """
+
+
+class DeployWarning(UserWarning):
+    """Shown once per occurrence; front ends print it as one line."""
 
 
 class JupyterDeployError(Exception):
@@ -53,6 +58,10 @@ class ImageBuildError(JupyterDeployError):
     pass
 
 
+class InvalidPort(JupyterDeployError, ValueError):
+    """A port that is not a usable TCP port for a service."""
+
+
 class PortInUse(JupyterDeployError):
     pass
 
@@ -87,3 +96,27 @@ class InvalidRequestBody(JupyterDeployError, ValueError):
 
 class EndpointTestError(JupyterDeployError, ValueError):
     """An endpoint test was asked for with an unusable target or bounds."""
+
+
+class InvalidServiceName(JupyterDeployError, ValueError):
+    pass
+
+
+class DeploymentNotFound(JupyterDeployError, LookupError):
+    """No background deployment with that id was started by this server (ids do not survive a restart)."""
+
+
+class DeploymentRunning(JupyterDeployError):
+    """A deployment of the same service is still running; a second one would race it for the container."""
+
+
+class InvalidRequest(JupyterDeployError, ValueError):
+    """A REST request body or query argument is not valid JSON, lacks a field, or has one of the wrong type."""
+
+
+class PathOutsideRoot(JupyterDeployError, ValueError):
+    """A path in a REST request points outside the Jupyter server's root folder."""
+
+
+class FormError(JupyterDeployError, ValueError):
+    """A field of a notebook widget's form is missing or unusable."""

@@ -42,7 +42,7 @@ fi
 
 "$PYTHON" - <<'PY'
 import sys
-from jupyter_deploy.engine import docker_client
+from jupyter_deploy.image import docker_client
 from jupyter_deploy.errors import BaseImageMissing
 from jupyter_deploy.image.base import build_base_image, resolve_base_image
 

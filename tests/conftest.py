@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from jupyter_deploy.workspace import Workspace
+from jupyter_deploy.registry import Workspace
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -24,7 +24,7 @@ def workspace(tmp_path) -> Workspace:
 
 @pytest.fixture(scope="session")
 def docker_engine():
-    from jupyter_deploy.engine import docker_client
+    from jupyter_deploy.image.docker_client import docker_client
     from jupyter_deploy.errors import DockerNotRunning
 
     try:
@@ -38,7 +38,7 @@ def docker_engine():
 @pytest.fixture
 def services(workspace, docker_engine):
     """Deployed services of the test's workspace are deleted afterwards, whatever happened."""
-    from jupyter_deploy.webservice import LocalWebservice
+    from jupyter_deploy import LocalWebservice
 
     yield workspace
     for service in LocalWebservice.list(workspace):

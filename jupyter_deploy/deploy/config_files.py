@@ -12,11 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from .environment import CondaDependencies, Environment
-from .errors import ConfigFileError
+from ..environment import CondaDependencies, Environment
+from ..errors import ConfigFileError, DeployWarning
 from .inference_config import InferenceConfig
-from .warnings import DeployWarning
-from .webservice import LocalWebserviceDeploymentConfiguration
+from .targets.local.config import LocalWebserviceDeploymentConfiguration
 
 _IGNORED_INFERENCE_KEYS = {"extraDockerfileSteps", "baseImage", "baseImageRegistry", "enableGpu", "cudaVersion",
                            "description", "schemaFile", "dependencies"}
@@ -61,15 +60,12 @@ def load_inference_config(path: str | os.PathLike, overrides: dict | None = None
     if runtime != "python":
         raise ConfigFileError(f"{path}: runtime '{data['runtime']}' is not supported; use \"runtime\": \"python\".")
     source_directory = _relative_to(base, data.get("sourceDirectory"))
-    environment = None
-    if data.get("condaFile"):
-        environment = Environment.from_conda_specification("inference-env", _relative_to(base, data["condaFile"]))
-    elif isinstance(data.get("environment"), dict):
-        environment = _inline_environment(data["environment"], path)
+    environment = _inline_environment(data["environment"], path) if isinstance(data.get("environment"), dict) else None
+    conda_file = _relative_to(base, data["condaFile"]) if data.get("condaFile") and environment is None else None
     entry = data["entryScript"]
     if source_directory is None:
         entry = _relative_to(base, entry)
-    return InferenceConfig(entry, environment=environment, source_directory=source_directory)
+    return InferenceConfig(entry, environment=environment, source_directory=source_directory, conda_file=conda_file)
 
 
 def load_deployment_config(path: str | os.PathLike | None, port: int | None = None) -> LocalWebserviceDeploymentConfiguration:
@@ -86,7 +82,9 @@ def load_deployment_config(path: str | os.PathLike | None, port: int | None = No
 
 def _inline_environment(spec: dict, path: str | os.PathLike) -> Environment:
     """The Azure environment JSON shape: {"name", "python": {"condaDependencies": {...}}, "environmentVariables"}."""
-    env = Environment(spec.get("name", "inference-env"))
+    if not spec.get("name"):
+        raise ConfigFileError(f"{path}: the inline \"environment\" has no \"name\"; add one, as Azure's schema requires.")
+    env = Environment(str(spec["name"]))
     conda = (spec.get("python") or {}).get("condaDependencies") or {}
     deps = CondaDependencies()
     for item in conda.get("dependencies", []):

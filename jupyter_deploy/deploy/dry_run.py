@@ -11,8 +11,6 @@ directory, environment variables, `sys.path` and modules are put back afterwards
 from __future__ import annotations
 
 import contextlib
-from importlib import import_module
-import html
 import io
 import json
 import os
@@ -25,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .model import Model, resolve_model
-from .workspace import Workspace
+from ..display.cards import dry_run_html
+from ..display.html import body_text
+from ..registry import Model, Workspace, resolve_model
+from ..runtime import settings as contract
+from .targets.local.container import model_dir_variable
 
-APP_ENVIRONMENT = ("AML_APP_ROOT", "AZUREML_ENTRY_SCRIPT", "AZUREML_MODEL_DIR", "SERVICE_NAME")
 _TRACEBACK_RE = re.compile(r"Encountered Exception: (Traceback.*?)(?=^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [IWE] |\Z)",
                            re.S | re.M)
 
@@ -54,7 +54,7 @@ class DryRunResult:
         """init() succeeded and run() did not raise (a 4xx the script or input handling chose is still ok)."""
         return self.error is None
 
-    def _lines(self) -> list[str]:
+    def lines(self) -> list[str]:
         models = ", ".join(self.models) or "no models"
         lines = [f"Dry run of {self.script} with {models} (AZUREML_MODEL_DIR={self.model_dir})"]
         if self.init_seconds is not None:
@@ -65,49 +65,35 @@ class DryRunResult:
             lines.append(f"HTTP {self.status} ({run_time}request {self.request_seconds * 1000:.1f} ms)")
         return lines
 
-    def _body_text(self) -> str:
-        if isinstance(self.body, (dict, list, int, float, bool)) or self.body is None:
-            return json.dumps(self.body, indent=2, ensure_ascii=False)
-        return str(self.body)
+    def body_text(self) -> str:
+        return body_text(self.body)
 
     def __repr__(self) -> str:
-        lines = self._lines()
+        lines = self.lines()
         if self.status is not None:
-            lines.append(self._body_text())
+            lines.append(self.body_text())
         if self.error:
             lines.append(self.error.rstrip())
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        good = self.ok and (self.status is None or self.status < 400)
-        colour = "#2e7d32" if good else "#c62828"
-        head = "<br>".join(html.escape(line) for line in self._lines())
-        parts = [f"<div style='border-left:4px solid {colour};padding-left:8px'>{head}"]
-        if self.status is not None:
-            parts.append(f"<pre>{html.escape(self._body_text())}</pre>")
-        if self.error:
-            parts.append(f"<pre style='color:#c62828'>{html.escape(self.error.rstrip())}</pre>")
-        parts.append("</div>")
-        return "".join(parts)
+        return dry_run_html(self)
 
 
 def dry_run(workspace: Workspace, script_source: str, models: Iterable[Model | str] = (), sample: str | bytes | None = None,
             *, script_name: str = "score.py", headers: dict[str, str] | None = None) -> DryRunResult:
     """Import the script, run init(), then POST `sample` (if given) to /score; never raises for the script's own errors."""
-    import_module("jupyter_deploy.runtime.app")  # its first import puts the azureml shims on sys.path, for good
-    from .webservice import MODELS_ROOT, model_dir_variable
-
     resolved = [resolve_model(workspace, model) for model in models]
     model_dir = model_dir_variable(resolved) if resolved else ""
     result = DryRunResult(script=script_name, models=[m.id for m in resolved], model_dir=model_dir)
     app_root = Path(tempfile.mkdtemp(prefix="jupyter-deploy-dry-run-"))
     (app_root / script_name).write_text(script_source, encoding="utf-8")
     for model in resolved:
-        link = app_root / MODELS_ROOT / model.name / str(model.version)
+        link = app_root / contract.MODELS_FOLDER / model.name / str(model.version)
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(model.path, target_is_directory=True)
-    environ = {"AML_APP_ROOT": str(app_root), "AZUREML_ENTRY_SCRIPT": script_name, "AZUREML_MODEL_DIR": model_dir,
-               "SERVICE_NAME": "dry-run"}
+    environ = {contract.ENV_APP_ROOT: str(app_root), contract.ENV_ENTRY_SCRIPT: script_name,
+               contract.ENV_MODEL_DIR: model_dir, contract.ENV_SERVICE_NAME: "dry-run"}
     captured = io.StringIO()
     try:
         with _service_like_process(app_root, environ), contextlib.redirect_stdout(captured), \
@@ -126,7 +112,7 @@ def dry_run(workspace: Workspace, script_source: str, models: Iterable[Model | s
 
 def _without_runtime_frames(traceback_text: str) -> str:
     """Keep the script's frames: the runtime's own (which called init()/run()) are not the user's concern."""
-    runtime_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime", "")
+    runtime_dir = os.path.join(os.path.dirname(os.path.abspath(contract.__file__)), "")
     kept: list[str] = []
     skipping = False
     for line in traceback_text.splitlines():
@@ -141,11 +127,11 @@ def _without_runtime_frames(traceback_text: str) -> str:
 
 def _run_in_app(result: DryRunResult, environ: dict[str, str], sample: str | bytes | None,
                 headers: dict[str, str] | None) -> None:
-    from .runtime.app import ScoringApp
-    from .runtime.lifecycle import LoadFailed
-    from .runtime.settings import load_settings
+    # Imported only when a dry run happens: the runtime's app puts its azureml stand-ins first on sys.path.
+    from ..runtime.app import ScoringApp
+    from ..runtime.lifecycle import LoadFailed
 
-    app = ScoringApp(load_settings(environ))
+    app = ScoringApp(contract.load_settings(environ))
     started = time.perf_counter()
     try:
         app.lifecycle.load_blocking()
@@ -179,7 +165,7 @@ def _post(app, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str
     raw_headers.append((b"content-length", str(len(body)).encode()))
     scope = {
         "type": "http", "http_version": "1.1", "method": "POST", "path": "/score", "raw_path": b"/score",
-        "query_string": b"", "headers": raw_headers, "scheme": "http", "server": ("127.0.0.1", 5001),
+        "query_string": b"", "headers": raw_headers, "scheme": "http", "server": ("127.0.0.1", contract.CONTAINER_PORT),
         "client": ("127.0.0.1", 0), "root_path": "",
     }
     sent: list[dict] = []
@@ -207,7 +193,7 @@ def _post(app, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str
 @contextlib.contextmanager
 def _service_like_process(app_root: Path, environ: dict[str, str]):
     """cwd = app root and the service's environment variables, restored (with sys.path and modules) afterwards."""
-    from .runtime.entry_script import drop_app_modules
+    from ..runtime.entry_script import drop_app_modules
 
     saved_cwd = os.getcwd()
     saved_env = {name: os.environ.get(name) for name in environ}

@@ -7,11 +7,13 @@ is the slowest possible feedback.
 from __future__ import annotations
 
 import ast
+import copy
 import os
 from pathlib import Path
 
-from .environment import Environment
-from .errors import EntryScriptError
+from ..display.cards import inference_config_html, inference_config_text
+from ..environment import Environment
+from ..errors import EntryScriptError
 
 
 class InferenceConfig:
@@ -19,6 +21,8 @@ class InferenceConfig:
 
     With `source_directory`, the entry script is relative to it and the whole folder is shipped to the
     service; without it, only the entry script is shipped (so a notebook folder full of data is not copied).
+    Without `environment`, the environment is made at deploy time (`environment.resolve_environment`) from
+    `conda_file`, or empty, and named after the service.
     """
 
     def __init__(self, entry_script: str | os.PathLike, environment: Environment | None = None,
@@ -43,12 +47,23 @@ class InferenceConfig:
             self.entry_script_path = Path(entry_script).expanduser().resolve()
             self.entry_script = self.entry_script_path.name
         validate_entry_script(self.entry_script_path, shown=str(entry_script))
+        self.conda_file: Path | None = None
         if environment is None and conda_file is not None:
             base = self.source_directory or Path.cwd()
-            conda_path = Path(conda_file)
-            environment = Environment.from_conda_specification("inference-env", conda_path if conda_path.is_absolute() else base / conda_path)
-        self.environment = environment if environment is not None else Environment("inference-env")
+            conda_path = Path(conda_file).expanduser()
+            self.conda_file = (conda_path if conda_path.is_absolute() else base / conda_path).resolve()
+            if not self.conda_file.is_file():
+                raise EntryScriptError(f"conda_file '{conda_file}' does not exist; check the path (it is relative to "
+                                       "source_directory when one is given).")
+        self.environment: Environment | None = environment
         self.description = description
+
+    def with_environment(self, environment: Environment) -> "InferenceConfig":
+        """A copy whose environment is `environment` (what the deploy flow resolved for it)."""
+        twin = copy.copy(self)
+        twin.environment = environment
+        twin.conda_file = None
+        return twin
 
     def app_files(self) -> list[tuple[Path, str]]:
         """(file on disk, path inside the app root) for everything shipped to the service."""
@@ -71,26 +86,27 @@ class InferenceConfig:
             "entryScript": self.entry_script,
             "entryScriptPath": str(self.entry_script_path),
             "sourceDirectory": str(self.source_directory) if self.source_directory else None,
-            "environment": self.environment.to_dict(),
+            "environment": self.environment.to_dict() if self.environment is not None else None,
+            "condaFile": str(self.conda_file) if self.conda_file else None,
             "description": self.description,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "InferenceConfig":
         source = data.get("sourceDirectory")
-        return cls(data["entryScriptPath"] if not source else data["entryScript"],
-                   environment=Environment.from_dict(data["environment"]), source_directory=source,
-                   description=data.get("description"))
+        environment = Environment.from_dict(data["environment"]) if data.get("environment") else None
+        return cls(data["entryScriptPath"] if not source else data["entryScript"], environment=environment,
+                   source_directory=source, conda_file=data.get("condaFile"), description=data.get("description"))
 
     def __repr__(self) -> str:
-        return f"InferenceConfig(entry_script={self.entry_script!r}, environment={self.environment.name!r}, source_directory={str(self.source_directory) if self.source_directory else None!r})"
+        environment = self.environment.name if self.environment is not None else None
+        source = str(self.source_directory) if self.source_directory else None
+        return f"InferenceConfig(entry_script={self.entry_script!r}, environment={environment!r}, source_directory={source!r})"
 
     def __str__(self) -> str:
-        from .reprs import inference_config_text
         return inference_config_text(self)
 
     def _repr_html_(self) -> str:
-        from .reprs import inference_config_html
         return inference_config_html(self)
 
 

@@ -7,25 +7,23 @@ Each worker thread keeps one `requests.Session`, so connections are reused as a 
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
-from .errors import EndpointTestError, InvalidRequestBody
-
-if TYPE_CHECKING:
-    from .webservice import LocalWebservice
+from ..display.html import body_text
+from ..display.latency import endpoint_test_html
+from ..errors import EndpointTestError, InvalidRequestBody
+from ..shapes import EndpointTestShape
 
 MAX_REPEAT = 10_000
 MAX_CONCURRENCY = 64
-HISTOGRAM_BINS = 20
 
 
 def parse_json_body(text: str, shown: str = "The request body") -> str:
@@ -73,18 +71,16 @@ class EndpointTestResult:
         return values[low] + (values[high] - values[low]) * (rank - low)
 
     # -- presentation --------------------------------------------------------------------------------------
-    def _body_text(self) -> str:
-        if isinstance(self.body, (dict, list, int, float, bool)) or self.body is None:
-            return json.dumps(self.body, indent=2, ensure_ascii=False)
-        return str(self.body)
+    def body_text(self) -> str:
+        return body_text(self.body)
 
-    def _status_text(self) -> str:
+    def status_text(self) -> str:
         if self.status is None:
             first_error = next(iter(self.errors), "no answer")
             return f"no response ({first_error})"
         return f"HTTP {self.status} in {self.latency_ms:.1f} ms"
 
-    def _summary_lines(self) -> list[str]:
+    def summary_lines(self) -> list[str]:
         counts = ", ".join(f"{status}×{count}" for status, count in sorted(self.status_counts.items()))
         lines = [
             f"{self.sent} requests ({self.concurrency} concurrent) in {self.elapsed_s:.2f} s, "
@@ -102,67 +98,27 @@ class EndpointTestResult:
         return lines
 
     def __repr__(self) -> str:
-        lines = [f"{self.url}: {self._status_text()}"]
+        lines = [f"{self.url}: {self.status_text()}"]
         if self.status is not None:
-            lines.append(self._body_text())
+            lines.append(self.body_text())
         if self.repeat > 1:
-            lines.extend(self._summary_lines())
+            lines.extend(self.summary_lines())
         elif self.errors and self.status is None:
             lines.extend(f"error: {message}" for message in self.errors)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        colour = "#2e7d32" if self.status is not None and self.status < 400 else "#c62828"
-        parts = [
-            f"<div><b style='color:{colour}'>{html.escape(self._status_text())}</b> "
-            f"<code>{html.escape(self.url)}</code></div>"
-        ]
-        if self.status is not None:
-            parts.append(f"<pre style='max-height:24em;overflow:auto'>{html.escape(self._body_text())}</pre>")
-        if self.repeat > 1:
-            parts.append("<div>" + "<br>".join(html.escape(line) for line in self._summary_lines()) + "</div>")
-            if len(self.latencies_ms) > 1:
-                parts.append(latency_histogram_svg(self.latencies_ms, [self.percentile(p) for p in (50, 90, 99)]))
-        elif self.status is None:
-            parts.append("<div>" + "<br>".join(html.escape(m) for m in self.errors) + "</div>")
-        return "\n".join(parts)
+        return endpoint_test_html(self)
+
+    def shape(self) -> EndpointTestShape:
+        """The REST answer of a test request (`shapes.EndpointTestShape`)."""
+        return EndpointTestShape(
+            status=self.status, body=self.body, latency_ms=_round(self.latency_ms), headers=self.headers,
+            repeat=self.repeat, p50_ms=_round(self.percentile(50)), p90_ms=_round(self.percentile(90)),
+            p99_ms=_round(self.percentile(99)), errors=sum(self.errors.values()))
 
 
-def latency_histogram_svg(latencies_ms: list[float], markers: list[float | None], width: int = 480, height: int = 160) -> str:
-    """An inline SVG histogram with p50/p90/p99 lines, so no plotting library is needed."""
-    low, high = min(latencies_ms), max(latencies_ms)
-    span = (high - low) or 1.0
-    counts = [0] * HISTOGRAM_BINS
-    for value in latencies_ms:
-        counts[min(int((value - low) / span * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)] += 1
-    top, left, bottom = 10, 40, 30
-    plot_w, plot_h = width - left - 10, height - top - bottom
-    bar_w = plot_w / HISTOGRAM_BINS
-    tallest = max(counts)
-    shapes = []
-    for index, count in enumerate(counts):
-        bar_h = plot_h * count / tallest
-        shapes.append(
-            f"<rect x='{left + index * bar_w:.1f}' y='{top + plot_h - bar_h:.1f}' width='{max(bar_w - 1, 1):.1f}' "
-            f"height='{bar_h:.1f}' fill='#5c8dd6'><title>{count} requests</title></rect>"
-        )
-    for label, value, colour in zip(("p50", "p90", "p99"), markers, ("#2e7d32", "#ef6c00", "#c62828")):
-        if value is None:
-            continue
-        x = left + (value - low) / span * plot_w
-        shapes.append(f"<line x1='{x:.1f}' x2='{x:.1f}' y1='{top}' y2='{top + plot_h}' stroke='{colour}' stroke-dasharray='3,2'/>")
-        shapes.append(f"<text x='{x + 2:.1f}' y='{top + 10}' font-size='10' fill='{colour}'>{label}</text>")
-    axis_y = top + plot_h
-    shapes.append(f"<line x1='{left}' x2='{left + plot_w}' y1='{axis_y}' y2='{axis_y}' stroke='#555'/>")
-    shapes.append(f"<text x='{left}' y='{axis_y + 14}' font-size='10'>{low:.1f} ms</text>")
-    shapes.append(f"<text x='{left + plot_w}' y='{axis_y + 14}' font-size='10' text-anchor='end'>{high:.1f} ms</text>")
-    shapes.append(f"<text x='{left + plot_w / 2}' y='{axis_y + 26}' font-size='10' text-anchor='middle'>latency</text>")
-    shapes.append(f"<text x='{left - 4}' y='{top + 8}' font-size='10' text-anchor='end'>{tallest}</text>")
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-            f"role='img' aria-label='latency histogram'>" + "".join(shapes) + "</svg>")
-
-
-def call_endpoint(target: "LocalWebservice | str", body: str | bytes, *, repeat: int = 1, concurrency: int = 1,
+def call_endpoint(target: Any, body: str | bytes, *, repeat: int = 1, concurrency: int = 1,
                   timeout_s: float = 60, max_seconds: float = 120, headers: dict | None = None) -> EndpointTestResult:
     """POST `body` to the service `repeat` times from `concurrency` threads; stop early after `max_seconds`."""
     url = _scoring_url(target)
@@ -230,13 +186,13 @@ def call_endpoint(target: "LocalWebservice | str", body: str | bytes, *, repeat:
     )
 
 
-def _scoring_url(target: "LocalWebservice | str") -> str:
+def _scoring_url(target: Any) -> str:
     uri = getattr(target, "scoring_uri", None)
     if isinstance(uri, str):
         return uri
     if isinstance(target, str) and target.startswith(("http://", "https://")):
         return target
-    raise EndpointTestError(f"{target!r} is neither a LocalWebservice nor an http:// URL; pass the service or its scoring URI.")
+    raise EndpointTestError(f"{target!r} is neither a web service nor an http:// URL; pass the service or its scoring URI.")
 
 
 def _decode(response: requests.Response, content: bytes) -> Any:
@@ -252,3 +208,7 @@ def _describe(error: requests.RequestException) -> str:
     if isinstance(error, requests.ConnectionError):
         return "connection refused or dropped (is the service running?)"
     return f"{type(error).__name__}: {error}"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

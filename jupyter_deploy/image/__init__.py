@@ -1,15 +1,19 @@
-"""Everything that turns an Environment into a Docker image: base image, host-resolved wheels, the build."""
+"""Everything that turns an Environment into a Docker image: base image, host-resolved wheels, the build, and the
+one connection to the Docker engine every other room uses."""
 
 from .base import build_base_image, kernel_python_version, resolve_base_image
 from .build import ImageInfo, ensure_environment_image
-from .dependencies import cache_dir, resolve_wheels
+from .docker_client import docker_client, reset_docker_client
+from .wheels import cache_dir, resolve_wheels
 
 __all__ = [
     "ImageInfo",
     "build_base_image",
     "cache_dir",
+    "docker_client",
     "ensure_environment_image",
     "kernel_python_version",
+    "reset_docker_client",
     "resolve_base_image",
     "resolve_wheels",
 ]

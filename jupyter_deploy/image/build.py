@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..environment import Environment
-from ..errors import DependencyResolutionError, ImageBuildError
-from ..warnings import DeployWarning
+from ..errors import DependencyResolutionError, DeployWarning, ImageBuildError
+from ..runtime import settings as contract
 from .base import kernel_python_version, resolve_base_image
-from .dependencies import cache_dir, resolve_wheels
+from .wheels import cache_dir, resolve_wheels
 
-RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
+RUNTIME_DIR = Path(contract.__file__).resolve().parent
 ENV_REPOSITORY = "jupyter-deploy/env"
-APP_ROOT = "/var/azureml-app"
-SERVICE_PORT = 5001
-APP_UID = 1000
 BUILD_LOG_TAIL = 15
 
 LogCallback = Optional[Callable[[str], None]]
@@ -54,9 +51,9 @@ RUN if getent passwd {uid} >/dev/null 2>&1; then :; \\
     fi \\
  && mkdir -p {app_root} && chown {uid}:{uid} {app_root}
 COPY --from=deps /opt/venv /opt/venv
-COPY runtime/ /opt/jupyter-deploy/jupyter_deploy_runtime/
+COPY runtime/ /opt/jupyter-deploy/{runtime_package}/
 ENV PATH=/opt/venv/bin:$PATH \\
-    PYTHONPATH=/opt/jupyter-deploy:/opt/jupyter-deploy/jupyter_deploy_runtime/shims \\
+    PYTHONPATH=/opt/jupyter-deploy:/opt/jupyter-deploy/{runtime_package}/shims \\
     AML_APP_ROOT={app_root} \\
     PYTHONUNBUFFERED=1 \\
     PYTHONDONTWRITEBYTECODE=1
@@ -64,7 +61,7 @@ LABEL jupyter-deploy.kind="environment" jupyter-deploy.environment={name_label}
 WORKDIR {app_root}
 USER {uid}:{uid}
 EXPOSE {port}
-CMD ["python", "-m", "jupyter_deploy_runtime"]
+CMD ["python", "-m", "{runtime_package}"]
 """
 
 
@@ -119,7 +116,8 @@ def ensure_environment_image(client, environment: Environment, on_log: LogCallba
 
 def render_dockerfile(base: str, environment_name: str) -> str:
     return DOCKERFILE_TEMPLATE.format(
-        base=base, uid=APP_UID, app_root=APP_ROOT, port=SERVICE_PORT, name_label=json.dumps(environment_name),
+        base=base, uid=contract.CONTAINER_UID, app_root=contract.DEFAULT_APP_ROOT, port=contract.CONTAINER_PORT,
+        runtime_package=contract.RUNTIME_PACKAGE, name_label=json.dumps(environment_name),
     )
 
 

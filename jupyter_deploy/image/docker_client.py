@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from .errors import DockerNotRunning
+from ..errors import DockerNotRunning
 
 # A ping must answer quickly; a build or a silent `pip install` inside one may not stream anything for minutes.
 PING_TIMEOUT_SECONDS = 10

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
-from ..environment import requirement_name
+from ..environment.requirements import requirement_name
 from ..errors import DependencyResolutionError
 
 LogCallback = Optional[Callable[[str], None]]

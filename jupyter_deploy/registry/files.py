@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelPathError
+from ..errors import ModelPathError
 
 CHUNK_BYTES = 8 * 1024 * 1024
 

@@ -6,22 +6,19 @@ inside the service `AZUREML_MODEL_DIR` and azureml-core's `Model.get_model_path`
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
-from .errors import InvalidModelName, ModelInUse, ModelNotFound, ModelPathError
-from .model_files import SourceFile, StoredFile, collect_sources, copy_and_hash
+from ..display.cards import model_html, model_text
+from ..errors import InvalidModelName, ModelInUse, ModelNotFound, ModelPathError
+from ..shapes import ModelFileShape, ModelShape
+from .catalogue import now_iso
+from .files import SourceFile, StoredFile, collect_sources, copy_and_hash
 from .workspace import Workspace
-
-if TYPE_CHECKING:
-    from .inference_config import InferenceConfig
-    from .webservice import LocalWebservice, LocalWebserviceDeploymentConfiguration
 
 MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,254}$")
 
@@ -61,7 +58,7 @@ class Model:
 
     # -- construction from catalogue rows -------------------------------------------------------------
     @classmethod
-    def _from_row(cls, workspace: Workspace, row) -> "Model":
+    def _from_row(cls, workspace: Workspace, row: dict) -> "Model":
         model = cls.__new__(cls)
         model.workspace = workspace
         model._load(row)
@@ -71,8 +68,8 @@ class Model:
         self.name: str = row["name"]
         self.version: int = row["version"]
         self.description: str | None = row["description"]
-        self.tags: dict[str, str] = json.loads(row["tags"])
-        self.properties: dict[str, str] = json.loads(row["properties"])
+        self.tags: dict[str, str] = dict(row["tags"])
+        self.properties: dict[str, str] = dict(row["properties"])
         self.model_framework: str | None = row["model_framework"]
         self.model_framework_version: str | None = row["model_framework_version"]
         self.created_time: str = row["created_time"]
@@ -88,28 +85,24 @@ class Model:
 
     @property
     def files(self) -> list[dict]:
-        with self.workspace.catalogue() as db:
-            rows = db.execute(
-                "SELECT path, sha256, size FROM model_files WHERE name=? AND version=? ORDER BY path",
-                (self.name, self.version),
-            ).fetchall()
-        return [dict(row) for row in rows]
+        with self.workspace.catalogue.read() as sql:
+            return sql.model_files(self.name, self.version)
 
     # -- registration ----------------------------------------------------------------------------------
-    @staticmethod
-    def register(workspace: Workspace, model_path: str | os.PathLike, model_name: str, description: str | None = None,
+    @classmethod
+    def register(cls, workspace: Workspace, model_path: str | os.PathLike, model_name: str, description: str | None = None,
                  tags: Mapping[str, Any] | None = None, properties: Mapping[str, Any] | None = None,
                  child_paths: list[str] | None = None, model_framework: str | None = None,
                  model_framework_version: str | None = None, **_azure_only) -> "Model":
         """Register a file or folder as the next version of `model_name` (1, 2, 3…)."""
         validate_model_name(model_name)
         sources = collect_sources(model_path, child_paths)
-        return Model._register_sources(workspace, model_name, sources, description=description, tags=tags,
+        return cls._register_sources(workspace, model_name, sources, description=description, tags=tags,
                                        properties=properties, model_framework=model_framework,
                                        model_framework_version=model_framework_version)
 
-    @staticmethod
-    def _register_sources(workspace: Workspace, model_name: str, sources: Iterable[SourceFile], *,
+    @classmethod
+    def _register_sources(cls, workspace: Workspace, model_name: str, sources: Iterable[SourceFile], *,
                           description: str | None = None, tags: Mapping[str, Any] | None = None,
                           properties: Mapping[str, Any] | None = None, model_framework: str | None = None,
                           model_framework_version: str | None = None) -> "Model":
@@ -132,57 +125,44 @@ class Model:
                 result = copy_and_hash(source.source, staging / source.dest)
                 stored.append(StoredFile(source.dest, result.sha256, result.size))
             _make_readable(staging)
-            created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            with workspace.catalogue(write=True) as db:
-                row = db.execute("SELECT COALESCE(MAX(version), 0) FROM models WHERE name=?", (model_name,)).fetchone()
-                version = row[0] + 1
+            created = now_iso()
+            with workspace.catalogue.write() as sql:
+                version = sql.next_model_version(model_name)
                 target = workspace.models_dir / model_name / str(version)
                 if target.exists():  # left by a process killed between rename and commit: never a catalogued version
                     shutil.rmtree(target)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(staging, target)
                 published = target
-                db.execute(
-                    "INSERT INTO models (name, version, description, tags, properties, model_framework,"
-                    " model_framework_version, created_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (model_name, version, description, json.dumps(_stringify(tags)), json.dumps(_stringify(properties)),
-                     model_framework, model_framework_version, created),
-                )
-                db.executemany(
-                    "INSERT INTO model_files (name, version, path, sha256, size) VALUES (?, ?, ?, ?, ?)",
-                    [(model_name, version, f.path, f.sha256, f.size) for f in stored],
-                )
+                sql.insert_model(model_name, version, description=description, tags=_stringify(tags),
+                                 properties=_stringify(properties), model_framework=model_framework,
+                                 model_framework_version=model_framework_version, created_time=created,
+                                 files=[(f.path, f.sha256, f.size) for f in stored])
             published = None
-            return Model(workspace, model_name, version=version)
+            return cls(workspace, model_name, version=version)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             if published is not None:
                 shutil.rmtree(published, ignore_errors=True)
 
     # -- queries ---------------------------------------------------------------------------------------
-    @staticmethod
-    def list(workspace: Workspace, name: str | None = None, tags: Any = None, properties: Any = None,
+    @classmethod
+    def list(cls, workspace: Workspace, name: str | None = None, tags: Any = None, properties: Any = None,
              latest: bool = False) -> list["Model"]:
         """Models newest first; `tags` as Azure takes them: ['key'], [['key', 'value']] or {'key': 'value'}."""
-        query = "SELECT * FROM models"
-        args: tuple = ()
-        if name is not None:
-            query += " WHERE name=?"
-            args = (name,)
-        query += " ORDER BY name, version DESC"
-        with workspace.catalogue() as db:
-            rows = db.execute(query, args).fetchall()
-        models = [Model._from_row(workspace, row) for row in rows]
+        with workspace.catalogue.read() as sql:
+            rows = sql.model_rows(name)
+        models = [cls._from_row(workspace, row) for row in rows]
         models = [m for m in models if _matches(m.tags, tags) and _matches(m.properties, properties)]
         if latest:
             seen: set[str] = set()
             models = [m for m in models if not (m.name in seen or seen.add(m.name))]
         return models
 
-    @staticmethod
-    def get_model_path(model_name: str, version: int | None = None, _workspace: Workspace | None = None) -> str:
+    @classmethod
+    def get_model_path(cls, model_name: str, version: int | None = None, _workspace: Workspace | None = None) -> str:
         """Where the registered files are on this machine (Azure's helper of the same name)."""
-        model = Model(_workspace or Workspace(), model_name, version=version)
+        model = cls(_workspace or Workspace(), model_name, version=version)
         entries = sorted(model.path.iterdir())
         return str(entries[0] if len(entries) == 1 else model.path)
 
@@ -219,24 +199,21 @@ class Model:
         self._update_json("properties", {**self.properties, **_stringify(properties)})
 
     def _update_json(self, column: str, value: dict) -> None:
-        with self.workspace.catalogue(write=True) as db:
-            db.execute(f"UPDATE models SET {column}=? WHERE name=? AND version=?",
-                       (json.dumps(value), self.name, self.version))
+        with self.workspace.catalogue.write() as sql:
+            sql.set_model_json(self.name, self.version, column, value)
         setattr(self, column, value)
 
     def delete(self) -> None:
         """Delete this version; refused while a deployed service uses it."""
         trash = self.workspace.staging_dir / f"deleted-{uuid.uuid4().hex}"
-        with self.workspace.catalogue(write=True) as db:
-            users = [r[0] for r in db.execute(
-                "SELECT service FROM service_models WHERE model_name=? AND model_version=? ORDER BY service",
-                (self.name, self.version))]
+        with self.workspace.catalogue.write() as sql:
+            users = sql.services_using_model(self.name, self.version)
             if users:
                 raise ModelInUse(
                     f"Model {self.id} is used by service '{users[0]}'; delete that service first "
                     f"(jupyter-deploy service delete -n {users[0]})."
                 )
-            db.execute("DELETE FROM models WHERE name=? AND version=?", (self.name, self.version))
+            sql.delete_model(self.name, self.version)
             if self.path.exists():
                 os.rename(self.path, trash)
         shutil.rmtree(trash, ignore_errors=True)
@@ -245,25 +222,16 @@ class Model:
         except OSError:
             pass
 
-    # -- deployment ------------------------------------------------------------------------------------
-    @staticmethod
-    def deploy(workspace: Workspace, name: str, models: list["Model | str"], inference_config: "InferenceConfig",
-               deployment_config: "LocalWebserviceDeploymentConfiguration | None" = None, overwrite: bool = False,
-               show_output: bool = False, progress=None, **_azure_only) -> "LocalWebservice":
-        """Build the environment image and start the service container; call `wait_for_deployment()` next."""
-        from .webservice import deploy_local
-
-        return deploy_local(workspace, name, models, inference_config, deployment_config, overwrite=overwrite,
-                            show_output=show_output, progress=progress)
-
     # -- presentation ----------------------------------------------------------------------------------
     def serialize(self) -> dict:
-        return {
-            "id": self.id, "name": self.name, "version": self.version, "description": self.description,
-            "tags": self.tags, "properties": self.properties, "modelFramework": self.model_framework,
-            "modelFrameworkVersion": self.model_framework_version, "createdTime": self.created_time,
-            "path": str(self.path), "files": self.files,
-        }
+        """The model's JSON (`shapes.ModelShape`): what `-o json`, the REST API and the cards show."""
+        return self.shape().dump()
+
+    def shape(self) -> ModelShape:
+        return ModelShape(id=self.id, name=self.name, version=self.version, description=self.description,
+                          tags=self.tags, properties=self.properties, framework=self.model_framework,
+                          framework_version=self.model_framework_version, created_time=self.created_time,
+                          path=str(self.path), files=[ModelFileShape(**f) for f in self.files])
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Model) and other.id == self.id and other.workspace.path == self.workspace.path
@@ -275,12 +243,10 @@ class Model:
         return f"Model(workspace={self.workspace!r}, name={self.name!r}, id={self.id!r}, version={self.version}, tags={self.tags})"
 
     def __str__(self) -> str:
-        from .reprs import model_text
-        return model_text(self)
+        return model_text(self.serialize())
 
     def _repr_html_(self) -> str:
-        from .reprs import model_html
-        return model_html(self)
+        return model_html(self.serialize())
 
 
 def resolve_model(workspace: Workspace, model: "Model | str") -> Model:
@@ -291,13 +257,10 @@ def resolve_model(workspace: Workspace, model: "Model | str") -> Model:
     return Model(workspace, name, version=version)
 
 
-def _fetch_row(workspace: Workspace, name: str, version: int | None, tags: Any, properties: Any):
-    with workspace.catalogue() as db:
-        if version is None:
-            rows = db.execute("SELECT * FROM models WHERE name=? ORDER BY version DESC", (name,)).fetchall()
-        else:
-            rows = db.execute("SELECT * FROM models WHERE name=? AND version=?", (name, int(version))).fetchall()
-    rows = [r for r in rows if _matches(json.loads(r["tags"]), tags) and _matches(json.loads(r["properties"]), properties)]
+def _fetch_row(workspace: Workspace, name: str, version: int | None, tags: Any, properties: Any) -> dict:
+    with workspace.catalogue.read() as sql:
+        rows = sql.model_rows(name, version)
+    rows = [r for r in rows if _matches(r["tags"], tags) and _matches(r["properties"], properties)]
     if rows:
         return rows[0]
     if version is None or not Model.list(workspace, name=name):

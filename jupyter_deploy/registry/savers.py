@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .errors import UnsupportedObject
+from ..errors import UnsupportedObject
 
 SUPPORTED_TEXT = (
     "Keras models (.keras or .h5), gensim models, numpy arrays (.npy), scikit-learn estimators and any other "
@@ -27,7 +27,7 @@ SUPPORTED_TEXT = (
 
 
 @dataclass(frozen=True)
-class Serializer:
+class Saver:
     """How one kind of object is written: `save(obj, path)`, the default file name, and the framework to record."""
 
     kind: str
@@ -49,74 +49,74 @@ class SavedObject:
 _registered: dict[type, tuple[Callable[[Any, Path], None], str, Optional[str]]] = {}
 
 
-def register_serializer(type_: type, save_fn: Callable[[Any, str], None], suffix: str, framework: str | None = None) -> None:
+def register_saver(type_: type, save_fn: Callable[[Any, str], None], suffix: str, framework: str | None = None) -> None:
     """Teach `%register_model` a new type: `save_fn(obj, path)` writes `obj` to `path` (a str ending in `suffix`).
 
     Registered types are checked before the built-in ones, and the most specific registered class wins.
     """
     if not isinstance(type_, type):
-        raise TypeError("register_serializer needs a class as its first argument, e.g. register_serializer(MyModel, save, '.bin').")
+        raise TypeError("register_saver needs a class as its first argument, e.g. register_saver(MyModel, save, '.bin').")
     if not callable(save_fn):
-        raise TypeError("register_serializer needs a function save_fn(obj, path) as its second argument.")
+        raise TypeError("register_saver needs a function save_fn(obj, path) as its second argument.")
     suffix = suffix if suffix.startswith(".") else f".{suffix}"
     _registered[type_] = (save_fn, suffix, framework)
 
 
-def unregister_serializer(type_: type) -> None:
+def unregister_saver(type_: type) -> None:
     _registered.pop(type_, None)
 
 
-def find_serializer(obj: Any, shown: str = "the object") -> Serializer:
-    """The serializer for `obj`; raises `UnsupportedObject` naming what is supported."""
+def find_saver(obj: Any, shown: str = "the object") -> Saver:
+    """The saver for `obj`; raises `UnsupportedObject` naming what is supported."""
     custom = _registered_for(obj)
     if custom is not None:
         return custom
     keras_package = _package_of_class_named(obj, ("Model",), ("keras", "tf_keras"))
     if keras_package is not None:
         legacy = keras_package == "tf_keras"
-        return Serializer("Keras model", _save_keras, "model.h5" if legacy else "model.keras", "Keras",
+        return Saver("Keras model", _save_keras, "model.h5" if legacy else "model.keras", "Keras",
                           _version_of(keras_package))
     if _package_of_class_named(obj, ("SaveLoad",), ("gensim",)) is not None:
         name = type(obj).__name__
         default = {"Word2Vec": "w2v.model", "KeyedVectors": "vectors.kv", "FastText": "fasttext.model",
                    "Doc2Vec": "d2v.model"}.get(name, "gensim.model")
-        return Serializer("gensim model", _save_gensim, default, "Gensim", _version_of("gensim"))
+        return Saver("gensim model", _save_gensim, default, "Gensim", _version_of("gensim"))
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(obj, numpy.ndarray):
-        return Serializer("numpy array", _save_numpy, "array.npy", "Numpy", numpy.__version__)
+        return Saver("numpy array", _save_numpy, "array.npy", "Numpy", numpy.__version__)
     if _package_of_any_class(obj, ("sklearn",)):
-        return Serializer("scikit-learn estimator", _save_pickled, "model.pkl", "ScikitLearn", _version_of("sklearn"))
+        return Saver("scikit-learn estimator", _save_pickled, "model.pkl", "ScikitLearn", _version_of("sklearn"))
     if _unpicklable_kind(obj) is not None:
         raise UnsupportedObject(_unsupported_message(obj, shown, _unpicklable_kind(obj)))
     if type(obj).__module__ == "__main__":
         raise UnsupportedObject(
             f"{shown} is a {type(obj).__name__} defined in this notebook, so the service could not unpickle it; "
             f"move the class into a module shipped with score.py, or teach jupyter-deploy its format with "
-            f"jupyter_deploy.serializers.register_serializer({type(obj).__name__}, save_fn, suffix)."
+            f"jupyter_deploy.registry.savers.register_saver({type(obj).__name__}, save_fn, suffix)."
         )
-    return Serializer("pickled object", _save_pickled, "model.pkl")
+    return Saver("pickled object", _save_pickled, "model.pkl")
 
 
 def default_filename(obj: Any, shown: str = "the object") -> str:
-    return find_serializer(obj, shown).default_name
+    return find_saver(obj, shown).default_name
 
 
 def save_object(obj: Any, path: str | os.PathLike, shown: str = "the object") -> SavedObject:
     """Write `obj` to `path` (its folder must be empty apart from what this call writes) and list the files written."""
-    serializer = find_serializer(obj, shown)
+    saver = find_saver(obj, shown)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     before = set(_files_under(target.parent))
     try:
-        serializer.save(obj, target)
+        saver.save(obj, target)
     except BaseException as error:
         for partial in set(_files_under(target.parent)) - before:
             partial.unlink(missing_ok=True)
-        if serializer.save is _save_pickled and isinstance(error, (pickle.PicklingError, TypeError, AttributeError)):
+        if saver.save is _save_pickled and isinstance(error, (pickle.PicklingError, TypeError, AttributeError)):
             raise UnsupportedObject(_unsupported_message(obj, shown, f"it cannot be pickled ({error})")) from None
         raise
     written = sorted(set(_files_under(target.parent)) - before)
-    return SavedObject(written, serializer.framework, serializer.framework_version)
+    return SavedObject(written, saver.framework, saver.framework_version)
 
 
 # -- savers ----------------------------------------------------------------------------------------------------
@@ -152,13 +152,13 @@ def _save_pickled(obj: Any, path: Path) -> None:
 
 
 # -- recognising types -------------------------------------------------------------------------------------------
-def _registered_for(obj: Any) -> Serializer | None:
+def _registered_for(obj: Any) -> Saver | None:
     for cls in type(obj).__mro__:
         entry = _registered.get(cls)
         if entry is not None:
             save_fn, suffix, framework = entry
             base = "model" if framework is None else framework.lower()
-            return Serializer(cls.__name__, lambda o, p, fn=save_fn: fn(o, str(p)), f"{base}{suffix}", framework or "Custom")
+            return Saver(cls.__name__, lambda o, p, fn=save_fn: fn(o, str(p)), f"{base}{suffix}", framework or "Custom")
     return None
 
 
@@ -195,7 +195,7 @@ def _unpicklable_kind(obj: Any) -> str | None:
 def _unsupported_message(obj: Any, shown: str, why: str) -> str:
     return (
         f"Cannot save {shown} ({type(obj).__module__}.{type(obj).__qualname__}): {why}. Supported are {SUPPORTED_TEXT}; "
-        f"add another type with jupyter_deploy.serializers.register_serializer(type, save_fn, suffix)."
+        f"add another type with jupyter_deploy.registry.savers.register_saver(type, save_fn, suffix)."
     )
 
 

@@ -19,6 +19,7 @@ from .settings import (
     ENV_MODEL_DIR,
     ENV_PORT,
     ENV_WORKER_COUNT,
+    EXIT_LOAD_FAILED,
     SettingsError,
     load_settings,
 )
@@ -51,14 +52,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
     except SettingsError as error:
         log.error(f"Configuration error: {error}")
-        return 3
+        return EXIT_LOAD_FAILED
     os.environ[ENV_APP_ROOT] = settings.app_root
     os.environ[ENV_ENTRY_SCRIPT] = settings.entry_script
     if settings.model_dir:
         os.environ[ENV_MODEL_DIR] = settings.model_dir
     if not os.path.isdir(settings.app_root):
         log.error(f"The app root {settings.app_root} is not a directory.")
-        return 3
+        return EXIT_LOAD_FAILED
     os.chdir(settings.app_root)
     sys.dont_write_bytecode = True
     log.buffer_stdout()

@@ -21,10 +21,9 @@ import sys
 from typing import Dict, List
 
 from . import log
-from .settings import RuntimeSettings
+from .settings import EXIT_LOAD_FAILED, RuntimeSettings
 
 LOG_FLUSH_DELAY_S = 0.02  # log lines show within 20 ms, yet cost at most ~50 writes a second under any load
-EXIT_LOAD_FAILED = 3  # Azure/gunicorn's boot-error code
 _FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 

@@ -2,6 +2,10 @@
 
 Precedence: command-line flag, then environment variable, then Azure's default. Names follow
 azureml-inference-server-http where it has one; `AZUREML_MAX_REQUEST_BYTES` is ours (Azure has no limit).
+
+This module also owns the container contract — where the app lives, which port and user it runs as, where
+models are mounted, which exit code means "the script failed to load". The host side (image build, local
+target) imports these constants from here; the runtime never imports anything from the host side.
 """
 
 from __future__ import annotations
@@ -10,9 +14,16 @@ import os
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-DEFAULT_APP_ROOT = "/var/azureml-app"
+# -- the container contract ------------------------------------------------------------------------------------
+DEFAULT_APP_ROOT = "/var/azureml-app"  # Azure's app root: the entry script and its source folder are copied here
+MODELS_FOLDER = "azureml-models"  # under the app root: <model name>/<version>/, as Azure's LocalWebservice had it
+CONTAINER_PORT = 5001  # the port the runtime listens on inside the container (Azure's)
+CONTAINER_UID = 1000  # the non-root user (and group) the service runs as
+EXIT_LOAD_FAILED = 3  # exit code when importing the script or its init() fails (gunicorn's boot-error code)
+RUNTIME_PACKAGE = "jupyter_deploy_runtime"  # the name this package has inside the image
+
 DEFAULT_HOST = "0.0.0.0"
-DEFAULT_PORT = 5001
+DEFAULT_PORT = CONTAINER_PORT
 DEFAULT_SCORING_TIMEOUT_MS = 3600 * 1000
 DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DEFAULT_WORKER_COUNT = 1

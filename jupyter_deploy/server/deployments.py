@@ -1,7 +1,7 @@
 """Deployments the side panel started: each runs in its own thread so a build of several minutes never holds a request.
 
-`Model.deploy` reports (phase, message) as it goes; a job turns that into a phase, a rough 0–1 progress and a
-list of log lines that the panel reads while it works (`GET deployments/{id}?since=N` returns only new lines).
+`Model.deploy` reports (phase, message) as it goes (`deploy.progress`); a job turns that into a phase, a rough
+0–1 progress and a list of log lines that the panel reads while it works (`GET deployments/{id}?since=N` returns only new lines).
 The registry lives in memory for this server: after a restart the jobs are gone, the services themselves are
 still in the workspace.
 """
@@ -13,29 +13,11 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable
 
-from ..errors import JupyterDeployError
-
-if TYPE_CHECKING:
-    from ..webservice import LocalWebservice
-
-PHASES = ("validating", "image", "build", "container", "init", "ready")
-# Where each phase starts on the progress bar; the build phase creeps towards the next one line by line,
-# because how many lines a build prints is not known in advance.
-PHASE_PROGRESS = {"validating": 0.0, "image": 0.05, "build": 0.1, "container": 0.75, "init": 0.85, "ready": 1.0}
-BUILD_SPAN = PHASE_PROGRESS["container"] - PHASE_PROGRESS["build"] - 0.05
-BUILD_STEP = 0.98
-
-Progress = Callable[[str, str], None]
-
-
-class DeploymentNotFound(JupyterDeployError, LookupError):
-    """No deployment with that id was started by this server (ids do not survive a server restart)."""
-
-
-class DeploymentRunning(JupyterDeployError):
-    """A deployment of the same service is still running; a second one would race it for the container."""
+from ..deploy.progress import Progress, ProgressEstimate
+from ..errors import DeploymentNotFound, DeploymentRunning, JupyterDeployError
+from ..shapes import DeploymentShape, ServiceShape
 
 
 def _now() -> str:
@@ -53,9 +35,7 @@ class Deployment:
         self._finished: float | None = None
         self._lock = threading.Lock()
         self._status = "running"
-        self._phase = "validating"
-        self._progress = 0.0
-        self._build_lines = 0
+        self._estimate = ProgressEstimate()
         self._log: list[str] = []
         self._error: str | None = None
         self._service: dict | None = None
@@ -68,21 +48,15 @@ class Deployment:
     def report(self, phase: str, message: str) -> None:
         """The progress callback given to `Model.deploy`: never raises, never moves backwards."""
         with self._lock:
-            if phase in PHASE_PROGRESS and PHASES.index(phase) >= PHASES.index(self._phase):
-                self._phase = phase
-            if phase == "build":
-                self._build_lines += 1
-                estimate = PHASE_PROGRESS["build"] + BUILD_SPAN * (1 - BUILD_STEP ** self._build_lines)
-            else:
-                estimate = PHASE_PROGRESS.get(phase, self._progress)
-            self._progress = max(self._progress, estimate)
+            self._estimate.update(phase)
             self._log.extend(line.rstrip() for line in str(message).splitlines() or [""])
 
     def succeed(self, service: dict) -> None:
         with self._lock:
-            self._status, self._phase, self._progress = "succeeded", "ready", 1.0
+            self._status = "succeeded"
+            self._estimate.finish()
             self._service = service
-            self._log.append(f"Service '{self.service_name}' is {service.get('state')} at {service.get('scoring_uri')}")
+            self._log.append(f"Service '{self.service_name}' is {service.get('state')} at {service.get('scoringUri')}")
             self._finished = time.monotonic()
 
     def fail(self, error: str, service: dict | None) -> None:
@@ -92,17 +66,17 @@ class Deployment:
             self._finished = time.monotonic()
 
     def to_json(self, since: int = 0) -> dict:
-        """The contract's `Deployment`, with log lines from index `since` on."""
+        """`shapes.DeploymentShape`, with log lines from index `since` on."""
         with self._lock:
             total = len(self._log)
             start = min(max(since, 0), total)
             end = self._finished if self._finished is not None else time.monotonic()
-            return {
-                "id": self.id, "service_name": self.service_name, "status": self._status, "phase": self._phase,
-                "progress": round(self._progress, 3), "log": self._log[start:], "log_start": start,
-                "log_total": total, "error": self._error, "service": self._service,
-                "started_time": self.started_time, "elapsed_s": round(end - self._started, 2),
-            }
+            return DeploymentShape(
+                id=self.id, service_name=self.service_name, status=self._status, phase=self._estimate.phase,
+                progress=round(self._estimate.fraction, 3), log=self._log[start:], log_start=start, log_total=total,
+                error=self._error, service=ServiceShape(**self._service) if self._service else None,
+                started_time=self.started_time, elapsed_seconds=round(end - self._started, 2),
+            ).dump()
 
 
 class DeploymentJobs:
@@ -120,7 +94,7 @@ class DeploymentJobs:
         self._lock = threading.Lock()
         self._jobs: dict[str, Deployment] = {}
 
-    def start(self, service_name: str, deploy: Callable[[Progress], "LocalWebservice"]) -> Deployment:
+    def start(self, service_name: str, deploy: Callable[[Progress], Any]) -> Deployment:
         """Run `deploy(progress)` then wait for the service in a daemon thread (a server shutdown must not wait for a build)."""
         with self._lock:
             self._refuse_if_running(service_name)
@@ -156,7 +130,7 @@ class DeploymentJobs:
                     "wait for it to finish, then try again."
                 )
 
-    def _run(self, job: Deployment, deploy: Callable[[Progress], "LocalWebservice"]) -> None:
+    def _run(self, job: Deployment, deploy: Callable[[Progress], Any]) -> None:
         try:
             service = deploy(job.report)
             service.wait_for_deployment(timeout_sec=self._timeout_s)

@@ -8,21 +8,21 @@ become `{"message": ...}` in `_answer_error`, the one place that maps exception 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
 from tornado.ioloop import IOLoop
 
-from ..errors import (DeploymentFailed, DockerNotRunning, JupyterDeployError, ModelInUse, ModelNotFound, PortInUse,
-                      ServiceExists, ServiceNotFound, WebserviceError)
-from .deployments import DeploymentNotFound, DeploymentRunning
-from .service import DeployRequest, DeployService, EndpointTestRequest, InvalidRequest
+from ..errors import (DeploymentFailed, DeploymentNotFound, DeploymentRunning, DockerNotRunning, InvalidRequest,
+                      JupyterDeployError, ModelInUse, ModelNotFound, PortInUse, ServiceExists, ServiceNotFound,
+                      WebserviceError)
+from .requests import DeployRequest, EndpointTestRequest
+from .service import DeployService
 
 NAMESPACE = "jupyter-deploy/api"
-SERVICE_SETTING = "jupyter_deploy"
+# Keys in the web app's settings (ExtensionApp itself stores the app under its name, "jupyter_deploy").
+SERVICE_SETTING = "jupyter_deploy_service"
 EXECUTOR_SETTING = "jupyter_deploy_executor"
 
 # First match wins; any other JupyterDeployError is a user mistake (400), anything else a bug (500).
@@ -197,11 +197,3 @@ ROUTES: tuple[tuple[str, type[DeployAPIHandler]], ...] = (
     ("status", StatusHandler),
 )
 
-
-def setup_handlers(web_app: tornado.web.Application, service: DeployService, *, max_workers: int = 4) -> None:
-    """Keep the service (and its thread pool) in the app settings and join every route onto base_url."""
-    web_app.settings[SERVICE_SETTING] = service
-    web_app.settings[EXECUTOR_SETTING] = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="jupyter-deploy")
-    base_url = web_app.settings["base_url"]
-    handlers = [(url_path_join(base_url, NAMESPACE, path) + "/?", handler) for path, handler in ROUTES]
-    web_app.add_handlers(".*$", handlers)

@@ -13,91 +13,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from .. import __version__
-from ..endpoint_test import MAX_REPEAT, call_endpoint
-from ..engine import docker_client, reset_docker_client
-from ..environment import Environment
-from ..errors import DockerNotRunning, EnvironmentSpecError, JupyterDeployError, ServiceExists, ServiceNotFound
-from ..inference_config import InferenceConfig
-from ..model import Model, parse_model_id, resolve_model
-from ..webservice import LocalWebservice, validate_service_name
-from ..workspace import Workspace
+from .._version import __version__
+from ..deploy import InferenceConfig, LocalWebservice, Model, validate_service_name
+from ..deploy.probe import call_endpoint
+from ..environment import resolve_environment, stored_environments
+from ..errors import DockerNotRunning, PathOutsideRoot, ServiceExists, ServiceNotFound
+from ..image import docker_client, reset_docker_client
+from ..registry import Workspace, parse_model_id, resolve_model
+from ..shapes import (DockerStatusShape, EnvironmentShape, LogsShape, ModelGroupShape, ReloadShape, ScriptShape,
+                      StatusShape)
 from .deployments import DeploymentJobs
-
-
-class InvalidRequest(JupyterDeployError, ValueError):
-    """A request body or query argument is not valid JSON, lacks a field, or has one of the wrong type."""
-
-
-class PathOutsideRoot(JupyterDeployError, ValueError):
-    """A path in a request points outside the Jupyter server's root folder."""
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    @classmethod
-    def parse(cls, body: Union[bytes, str]):
-        """Validate a raw JSON body; every problem becomes one `InvalidRequest` sentence naming the field."""
-        try:
-            return cls.model_validate_json(body or b"")
-        except ValidationError as error:
-            first = error.errors()[0]
-            if first["type"] == "json_invalid":
-                raise InvalidRequest(f"The request body is not valid JSON ({first['msg']}); send a JSON object.") from None
-            where = ".".join(str(part) for part in first["loc"]) or "the body"
-            count = error.error_count()
-            more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
-            raise InvalidRequest(f"Invalid request: {where}: {first['msg']}{more}.") from None
-
-
-class DeployRequest(_Request):
-    """`DeployRequest` of the contract; paths are relative to the server's root folder."""
-
-    service_name: str
-    models: list[str]
-    entry_script: str
-    source_directory: Optional[str] = None
-    environment: Optional[str] = None
-    conda_file: Optional[str] = None
-    requirements_file: Optional[str] = None
-    port: Optional[int] = Field(default=None, ge=1, le=65535)
-    overwrite: bool = False
-
-
-class EndpointTestRequest(_Request):
-    body: str
-    repeat: int = Field(default=1, ge=1, le=MAX_REPEAT)
+from .requests import DeployRequest, EndpointTestRequest
 
 
 def _iso_mtime(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
 
 
-def model_version_json(model: Model) -> dict:
-    return {"id": model.id, "name": model.name, "version": model.version, "description": model.description,
-            "tags": model.tags, "model_framework": model.model_framework, "created_time": model.created_time}
-
-
-def model_detail_json(model: Model) -> dict:
-    return {**model_version_json(model), "properties": model.properties,
-            "model_framework_version": model.model_framework_version,
-            "files": [{"path": f["path"], "size": f["size"], "sha256": f["sha256"]} for f in model.files]}
-
-
-def _model_group_json(name: str, versions: list[Model]) -> dict:
-    return {"name": name, "latest_version": versions[0].version, "versions": [model_version_json(m) for m in versions]}
-
-
-def service_json(service: LocalWebservice) -> dict:
-    """The contract's `Service`; `serialize()` probes the live state before it reads the failure reason."""
-    data = service.serialize()
-    return {"name": data["name"], "state": data["state"], "scoring_uri": data["scoring_uri"],
-            "swagger_uri": data["swaggerUri"], "port": data["port"], "image": data["image"],
-            "models": data["models"], "entry_script": data["entryScript"], "created_time": data["createdTime"],
-            "error": data["error"]}
+def _model_group(name: str, versions: list[Model]) -> dict:
+    return ModelGroupShape(name=name, latest_version=versions[0].version, versions=[m.shape() for m in versions]).dump()
 
 
 class DeployService:
@@ -115,16 +49,16 @@ class DeployService:
         groups: dict[str, list[Model]] = {}
         for model in Model.list(self.workspace):  # sorted by name, newest version first
             groups.setdefault(model.name, []).append(model)
-        return [_model_group_json(name, versions) for name, versions in sorted(groups.items())]
+        return [_model_group(name, versions) for name, versions in sorted(groups.items())]
 
     def get_model(self, name: str) -> dict:
         versions = Model.list(self.workspace, name=name)
         if not versions:
             Model(self.workspace, name)  # raises ModelNotFound (or InvalidModelName) with the core's sentence
-        return _model_group_json(name, versions)
+        return _model_group(name, versions)
 
     def get_model_version(self, name: str, version: str) -> dict:
-        return model_detail_json(self._model(name, version))
+        return self._model(name, version).serialize()
 
     def delete_model(self, name: str, version: str) -> None:
         self._model(name, version).delete()
@@ -138,13 +72,13 @@ class DeployService:
         answers = []
         for service in LocalWebservice.list(self.workspace):
             try:
-                answers.append(service_json(service))
+                answers.append(service.serialize())
             except ServiceNotFound:  # deleted (by a notebook, the CLI) while we were listing
                 continue
         return answers
 
     def get_service(self, name: str) -> dict:
-        return service_json(LocalWebservice(self.workspace, name))
+        return LocalWebservice(self.workspace, name).serialize()
 
     def delete_service(self, name: str) -> None:
         service = LocalWebservice(self.workspace, name)
@@ -152,18 +86,14 @@ class DeployService:
         service.delete()
 
     def service_logs(self, name: str, lines: int = 200) -> dict:
-        return {"name": name, "logs": LocalWebservice(self.workspace, name).get_logs(num_lines=lines)}
+        return LogsShape(name=name, logs=LocalWebservice(self.workspace, name).get_logs(num_lines=lines)).dump()
 
     def reload_service(self, name: str) -> dict:
         seconds = LocalWebservice(self.workspace, name).reload()
-        return {"name": name, "seconds": round(seconds, 3)}
+        return ReloadShape(name=name, seconds=round(seconds, 3)).dump()
 
     def test_service(self, name: str, request: EndpointTestRequest) -> dict:
-        result = call_endpoint(LocalWebservice(self.workspace, name), request.body, repeat=request.repeat)
-        return {"status": result.status, "body": result.body, "latency_ms": _round(result.latency_ms),
-                "headers": result.headers, "repeat": request.repeat, "p50_ms": _round(result.percentile(50)),
-                "p90_ms": _round(result.percentile(90)), "p99_ms": _round(result.percentile(99)),
-                "errors": sum(result.errors.values())}
+        return call_endpoint(LocalWebservice(self.workspace, name), request.body, repeat=request.repeat).shape().dump()
 
     def _describe_service(self, name: str) -> Optional[dict]:
         try:
@@ -176,8 +106,12 @@ class DeployService:
         """Check everything that can be checked without building (400/404/409/503), then deploy in the background."""
         name = validate_service_name(request.service_name)
         models = [resolve_model(self.workspace, model_id) for model_id in request.models]
-        config = InferenceConfig(self._entry_script(request), environment=self._environment(request),
-                                 source_directory=self._optional_path(request.source_directory, "source_directory"))
+        environment = resolve_environment(
+            self.workspace, name, stored=request.environment,
+            conda_file=self._optional_path(request.conda_file, "condaFile"),
+            requirements_file=self._optional_path(request.requirements_file, "requirementsFile"))
+        config = InferenceConfig(self._entry_script(request), environment=environment,
+                                 source_directory=self._optional_path(request.source_directory, "sourceDirectory"))
         docker_client()
         self.deployments.refuse_if_running(name)
         if not request.overwrite:
@@ -206,27 +140,14 @@ class DeployService:
 
     def _entry_script(self, request: DeployRequest) -> Path:
         """Relative to the root folder; with a source folder, a path relative to that folder (Azure's habit) works too."""
-        script = self._path(request.entry_script, "entry_script")
+        script = self._path(request.entry_script, "entryScript")
         if request.source_directory is not None:
-            source = self._path(request.source_directory, "source_directory")
+            source = self._path(request.source_directory, "sourceDirectory")
             if not script.is_relative_to(source):
-                inside = self._path(os.path.join(request.source_directory, request.entry_script), "entry_script")
+                inside = self._path(os.path.join(request.source_directory, request.entry_script), "entryScript")
                 if inside.is_file():
                     return inside
         return script
-
-    def _environment(self, request: DeployRequest) -> Optional[Environment]:
-        given = [field for field in ("environment", "conda_file", "requirements_file") if getattr(request, field)]
-        if len(given) > 1:
-            raise EnvironmentSpecError(f"Give only one of environment, conda_file and requirements_file (got {', '.join(given)}).")
-        if request.environment:
-            return self.workspace.get_environment(request.environment)
-        if request.conda_file:
-            return Environment.from_conda_specification(f"{request.service_name}-env", str(self._path(request.conda_file, "conda_file")))
-        if request.requirements_file:
-            return Environment.from_pip_requirements(f"{request.service_name}-env",
-                                                     str(self._path(request.requirements_file, "requirements_file")))
-        return None
 
     def _optional_path(self, text: Optional[str], field: str) -> Optional[Path]:
         return None if text is None else self._path(text, field)
@@ -248,31 +169,29 @@ class DeployService:
             path = Path(script["path"])
             if not path.is_relative_to(self.root_dir):
                 continue
-            answers.append({"path": path.relative_to(self.root_dir).as_posix(), "source": script["source"],
-                            "modified_time": _iso_mtime(path)})
+            answers.append(ScriptShape(path=path.relative_to(self.root_dir).as_posix(), source=script["source"],
+                                       modified_time=_iso_mtime(path)).dump())
         return answers
 
     def list_environments(self) -> list[dict]:
-        return [{"name": entry["name"], "python_version": entry["environment"].python_version,
-                 "pip_requirements": entry["environment"].pip_requirements(), "updated_time": entry["updated_time"]}
-                for entry in self.workspace.environment_entries()]
+        return [EnvironmentShape(name=entry["name"], python_version=entry["environment"].python_version,
+                                 pip_requirements=entry["environment"].pip_requirements(),
+                                 updated_time=entry["updated_time"]).dump()
+                for entry in stored_environments(self.workspace)]
 
     def status(self) -> dict:
-        return {"version": __version__, "workspace": str(self.workspace.path), "docker": _docker_status()}
+        return StatusShape(version=__version__, workspace=str(self.workspace.path), docker=_docker_status()).dump()
 
 
-def _docker_status() -> dict:
+def _docker_status() -> DockerStatusShape:
     """Ping the engine; a cached client whose engine went away is dropped so the next call reconnects."""
     for _attempt in range(2):
         try:
             docker_client().ping()
-            return {"running": True, "message": None}
+            return DockerStatusShape(running=True)
         except DockerNotRunning as error:
-            return {"running": False, "message": str(error)}
+            return DockerStatusShape(running=False, message=str(error))
         except Exception:
             reset_docker_client()
-    return {"running": False, "message": "The Docker engine stopped answering; check `docker info` and restart it."}
-
-
-def _round(value: Optional[float]) -> Optional[float]:
-    return None if value is None else round(value, 2)
+    return DockerStatusShape(running=False,
+                             message="The Docker engine stopped answering; check `docker info` and restart it.")

@@ -12,23 +12,19 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ..environment import Environment
-from ..errors import JupyterDeployError
-from ..inference_config import InferenceConfig
-from ..model import Model
-from ..reprs import service_html
-from ..webservice import LocalWebservice, LocalWebserviceDeploymentConfiguration, validate_service_name
-from ..workspace import Workspace
-from .common import message_html, open_workspace, stored_environment_names
+from ..deploy import (InferenceConfig, LocalWebservice, LocalWebserviceDeploymentConfiguration, Model,
+                      validate_service_name)
+from ..display.cards import service_html
+from ..display.html import message_html
+from ..environment import Environment, resolve_environment, stored_environment_names
+from ..errors import FormError, JupyterDeployError
+from ..registry import Workspace
+from .common import open_workspace
 from .progress import DeployProgress
 
 RUNTIME_ONLY = "(none: runtime only)"
 _STYLE = {"description_width": "110px"}
 _WIDE = {"width": "520px"}  # a dict, so each widget gets its own Layout
-
-
-class _FormError(JupyterDeployError):
-    """Something in the form is missing or contradictory; the message says which field."""
 
 
 class DeployPanel(w.VBox):
@@ -98,29 +94,23 @@ class DeployPanel(w.VBox):
     def _read_form(self) -> tuple[str, list[str], InferenceConfig, LocalWebserviceDeploymentConfiguration]:
         model_ids = list(self.models.value)
         if not model_ids:
-            raise _FormError("Select at least one model to deploy.")
+            raise FormError("Select at least one model to deploy.")
         name = validate_service_name(self.service_name.value.strip())
         port = self.port.value
         deployment_config = LocalWebservice.deploy_configuration(port=None if port == 0 else port)
         script = self.script.value.strip()
         if not script:
-            raise _FormError("Give the entry script's path (e.g. score.py).")
+            raise FormError("Give the entry script's path (e.g. score.py).")
         return name, model_ids, InferenceConfig(entry_script=script, environment=self._chosen_environment(name)), deployment_config
 
-    def _chosen_environment(self, service_name: str) -> Environment | None:
+    def _chosen_environment(self, service_name: str) -> Environment:
+        """Read now: a stored environment may have been redefined since the list was filled."""
         stored = self.environment.value
         file_path = self.environment_file.value.strip()
         if file_path and stored != RUNTIME_ONLY:
-            raise _FormError(f"Choose either the stored environment '{stored}' or the file {file_path}, not both.")
-        if file_path:
-            path = Path(file_path).expanduser()
-            env_name = f"{service_name}-env"
-            if path.suffix.lower() in (".yml", ".yaml"):
-                return Environment.from_conda_specification(env_name, str(path))
-            return Environment.from_pip_requirements(env_name, str(path))
-        if stored == RUNTIME_ONLY:
-            return None
-        return self.workspace.get_environment(stored)  # read now: it may have been redefined since the list was filled
+            raise FormError(f"Choose either the stored environment '{stored}' or the file {file_path}, not both.")
+        return resolve_environment(self.workspace, service_name, stored=None if stored == RUNTIME_ONLY else stored,
+                                   environment_file=Path(file_path).expanduser() if file_path else None)
 
     def _run_deploy(self, name: str, model_ids: list[str], config: InferenceConfig,
                     deployment_config: LocalWebserviceDeploymentConfiguration, overwrite: bool,
@@ -139,6 +129,6 @@ class DeployPanel(w.VBox):
         else:
             self.service = service
             progress.done(service, show_card=False)
-            self.status.value = service_html(service)
+            self.status.value = service_html(service.serialize())
         finally:
             self.deploy_button.disabled = False

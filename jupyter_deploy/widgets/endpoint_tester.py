@@ -11,12 +11,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..endpoint_test import call_endpoint, parse_json_body
+from ..deploy import LocalWebservice
+from ..deploy.probe import call_endpoint, parse_json_body
+from ..display.html import escape, link, message_html
 from ..errors import JupyterDeployError
-from ..reprs import escape, link
-from ..webservice import LocalWebservice
-from ..workspace import Workspace
-from .common import message_html, open_workspace
+from ..registry import Workspace
+from .common import open_workspace
 
 DEFAULT_BODY = '{"text": "Today is a great day!"}'
 _PRE = ("font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px); "

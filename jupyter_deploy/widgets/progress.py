@@ -13,10 +13,12 @@ import time
 from collections import deque
 from typing import Any
 
-from ..reprs import escape, service_html, service_text
+from ..deploy.progress import PHASES, PHASE_TITLES
+from ..display.cards import service_html, service_text
+from ..display.html import escape
 
-PHASES = ("image", "build", "container", "init", "ready")
-PHASE_TITLES = {"image": "Image", "build": "Building", "container": "Container", "init": "init()", "ready": "Ready"}
+# The bar counts the phases after validation (a deploy that is still validating shows an empty bar).
+BAR_PHASES = PHASES[1:]
 LOG_LINES_KEPT = 2000
 LOG_REFRESH_SECONDS = 0.25  # build lines arrive fast; the textarea is resent at most this often (and at each step)
 
@@ -49,7 +51,7 @@ class DeployProgress:
     def _make_widgets(self) -> None:
         import ipywidgets as w
 
-        self.bar = w.IntProgress(value=0, min=0, max=len(PHASES), description="Waiting", bar_style="info",
+        self.bar = w.IntProgress(value=0, min=0, max=len(BAR_PHASES), description="Waiting", bar_style="info",
                                  style={"description_width": "80px"})
         self.label = w.Label(value=f"Deploying '{self.service_name}'")
         self.build_log = w.Textarea(value="", disabled=True, layout=w.Layout(width="100%", height="260px"))
@@ -89,9 +91,9 @@ class DeployProgress:
     def _show_phase(self, phase: str) -> None:
         """The bar never moves back: deploy reports 'image' again once the build is over."""
         self.phase = phase
-        if phase in PHASES:
-            self.bar.value = max(self.bar.value, PHASES.index(phase) + 1)
-            self.bar.description = PHASE_TITLES[PHASES[self.bar.value - 1]]
+        if phase in BAR_PHASES:
+            self.bar.value = max(self.bar.value, BAR_PHASES.index(phase) + 1)
+            self.bar.description = PHASE_TITLES[BAR_PHASES[self.bar.value - 1]]
 
     def _refresh_log(self) -> None:
         if not self._log_dirty:
@@ -119,14 +121,14 @@ class DeployProgress:
         with self._lock:
             self.phase = "ready"
             if not self.widgets:
-                print(service_text(service) if show_card else f"[ready] {service.scoring_uri}", flush=True)
+                print(service_text(service.serialize()) if show_card else f"[ready] {service.scoring_uri}", flush=True)
                 return
             self._refresh_log()
             self.bar.value = self.bar.max
             self.bar.description = PHASE_TITLES["ready"]
             self.bar.bar_style = "success"
             self.label.value = f"'{self.service_name}' is Healthy at {service.scoring_uri}"
-            self.result.value = service_html(service) if show_card else ""
+            self.result.value = service_html(service.serialize()) if show_card else ""
 
     def failed(self, message: str) -> None:
         """Red bar and the reason; the build log is unfolded when there is one, since that is where the cause is."""

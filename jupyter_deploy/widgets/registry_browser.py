@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from ..deploy import Model
+from ..display.cards import model_html
+from ..display.html import message_html
 from ..errors import JupyterDeployError
-from ..model import Model
-from ..reprs import model_html
-from ..workspace import Workspace
-from .common import message_html, open_workspace
+from ..registry import Workspace
+from .common import open_workspace
 
 _INDENT = "\u00a0" * 6  # option text collapses ordinary spaces
 
@@ -88,7 +89,7 @@ class RegistryBrowser(w.VBox):
         model = self.selected
         self.delete_button.disabled = model is None
         if model is not None:
-            self.detail.value = model_html(model)
+            self.detail.value = model_html(model.serialize())
         elif self._all:
             self.detail.value = message_html("No model matches the filter.")
         else:

@@ -22,7 +22,7 @@ DEPENDENCY_CACHE = str(cache_dir())
 def jp_server_config(workspace):
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_deploy": True}},
-        "JupyterDeploy": {"workspace_path": str(workspace.path)},
+        "JupyterDeployApp": {"workspace_path": str(workspace.path)},
     }
 
 

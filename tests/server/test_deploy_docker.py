@@ -13,6 +13,7 @@ import time
 import pytest
 
 from jupyter_deploy import Environment, Model
+from jupyter_deploy.environment import save_environment
 
 pytestmark = pytest.mark.docker
 
@@ -44,7 +45,7 @@ def greeter(workspace, tmp_path):
     folder = tmp_path / "models"
     folder.mkdir()
     (folder / "greeting.txt").write_text("hello")
-    workspace.save_environment(Environment("light"))  # the light image the integration tests build, if present
+    save_environment(workspace, Environment("light"))  # the light image the integration tests build, if present
     return Model.register(workspace, folder, "greeter")
 
 
@@ -63,9 +64,9 @@ async def follow(api, deployment_id: str, deadline_s: float = 600) -> tuple[dict
     while True:
         answer = await api("GET", "deployments", deployment_id, params={"since": str(len(log))})
         assert answer.status == 200, answer
-        assert answer.json["log_start"] == len(log)
+        assert answer.json["logStart"] == len(log)
         log.extend(answer.json["log"])
-        assert answer.json["log_total"] == len(log)
+        assert answer.json["logTotal"] == len(log)
         seen.append(answer.json)
         if answer.json["status"] != "running":
             return answer.json, seen, log
@@ -75,13 +76,13 @@ async def follow(api, deployment_id: str, deadline_s: float = 600) -> tuple[dict
 
 async def test_deploy_use_reload_and_remove(api, services, greeter, jp_root_dir):
     script = write_script(jp_root_dir, ECHO_SCRIPT)
-    request = {"service_name": "panel-echo", "models": ["greeter"], "entry_script": "src/score.py",
-               "source_directory": "src", "environment": "light"}
+    request = {"serviceName": "panel-echo", "models": ["greeter"], "entryScript": "src/score.py",
+               "sourceDirectory": "src", "environment": "light"}
 
     started = await api("POST", "deployments", body=request)
     assert started.status == 202, started
     deployment = started.json
-    assert deployment["service_name"] == "panel-echo" and deployment["started_time"]
+    assert deployment["serviceName"] == "panel-echo" and deployment["startedTime"]
     assert deployment["status"] in ("running", "succeeded") and deployment["error"] is None
 
     # A second deployment of the same name is refused whether the first is still running or already done.
@@ -99,7 +100,7 @@ async def test_deploy_use_reload_and_remove(api, services, greeter, jp_root_dir)
     assert final["service"]["state"] == "Healthy" and final["service"]["models"] == ["greeter:1"]
 
     full = await api("GET", "deployments", deployment["id"])
-    assert full.json["log"] == log and full.json["log_start"] == 0
+    assert full.json["log"] == log and full.json["logStart"] == 0
     assert [d["id"] for d in (await api("GET", "deployments")).json] == [deployment["id"]]
 
     exists = await api("POST", "deployments", body=request)
@@ -107,18 +108,18 @@ async def test_deploy_use_reload_and_remove(api, services, greeter, jp_root_dir)
 
     [listed] = (await api("GET", "services")).json
     assert listed["name"] == "panel-echo" and listed["state"] == "Healthy"
-    assert listed["entry_script"] == "score.py" and listed["error"] is None
-    assert listed["scoring_uri"] == f"http://127.0.0.1:{listed['port']}/score"
+    assert listed["entryScript"] == "score.py" and listed["error"] is None
+    assert listed["scoringUri"] == f"http://127.0.0.1:{listed['port']}/score"
 
     tested = await api("POST", "services", "panel-echo", "test", body={"body": json.dumps({"text": "world"})})
     assert tested.status == 200, tested
     assert tested.json["status"] == 200 and tested.json["errors"] == 0 and tested.json["repeat"] == 1
     assert tested.json["body"] == {"reply": "hello world", "version": 1}
-    assert tested.json["latency_ms"] > 0 and "content-type" in {k.lower() for k in tested.json["headers"]}
+    assert tested.json["latencyMs"] > 0 and "content-type" in {k.lower() for k in tested.json["headers"]}
 
     burst = await api("POST", "services", "panel-echo", "test", body={"body": json.dumps({"text": "x"}), "repeat": 5})
     assert burst.json["repeat"] == 5 and burst.json["errors"] == 0
-    assert burst.json["p50_ms"] <= burst.json["p90_ms"] <= burst.json["p99_ms"]
+    assert burst.json["p50Ms"] <= burst.json["p90Ms"] <= burst.json["p99Ms"]
 
     for _ in range(100):  # log lines reach Docker a few milliseconds after their request: wait, do not time
         logs = await api("GET", "services", "panel-echo", "logs", params={"lines": "50"})
@@ -151,8 +152,8 @@ async def test_deploy_use_reload_and_remove(api, services, greeter, jp_root_dir)
 
 async def test_a_failing_init_ends_the_deployment_with_the_reason(api, services, greeter, jp_root_dir):
     write_script(jp_root_dir, FAILING_SCRIPT)
-    started = await api("POST", "deployments", body={"service_name": "panel-broken", "models": ["greeter:1"],
-                                                     "entry_script": "src/score.py", "environment": "light"})
+    started = await api("POST", "deployments", body={"serviceName": "panel-broken", "models": ["greeter:1"],
+                                                     "entryScript": "src/score.py", "environment": "light"})
     assert started.status == 202, started
 
     final, _seen, log = await follow(api, started.json["id"])
@@ -163,8 +164,8 @@ async def test_a_failing_init_ends_the_deployment_with_the_reason(api, services,
 
     # A failed service may be replaced without overwrite, as the core allows.
     write_script(jp_root_dir, ECHO_SCRIPT)
-    retry = await api("POST", "deployments", body={"service_name": "panel-broken", "models": ["greeter:1"],
-                                                   "entry_script": "src/score.py", "environment": "light"})
+    retry = await api("POST", "deployments", body={"serviceName": "panel-broken", "models": ["greeter:1"],
+                                                   "entryScript": "src/score.py", "environment": "light"})
     assert retry.status == 202, retry
     final, _seen, _log = await follow(api, retry.json["id"])
     assert final["status"] == "succeeded", final

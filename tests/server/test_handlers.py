@@ -12,8 +12,9 @@ import textwrap
 import pytest
 
 from jupyter_deploy import Environment, Model, __version__
-from jupyter_deploy.engine import reset_docker_client
-from jupyter_deploy.webservice import _save_record
+from jupyter_deploy.image.docker_client import reset_docker_client
+from jupyter_deploy.deploy.records import save_record as _save_record
+from jupyter_deploy.environment import save_environment
 
 SCORE = textwrap.dedent("""
     def init():
@@ -79,12 +80,12 @@ async def test_status_and_deploy_when_docker_is_down(api, docker_down, score_scr
     assert status.json["docker"]["running"] is False
     assert "tcp://127.0.0.1:9" in status.json["docker"]["message"]
 
-    answer = await api("POST", "deployments", body={"service_name": "echo", "models": ["greeter"],
-                                                    "entry_script": "src/score.py"})
+    answer = await api("POST", "deployments", body={"serviceName": "echo", "models": ["greeter"],
+                                                    "entryScript": "src/score.py"})
     assert answer.status == 503
     assert "Docker engine is not running" in answer.json["message"]
     # Azure's habit (entry script relative to source_directory) passes every check before Docker is needed.
-    azure_style = await api("POST", "deployments", body={**GOOD, "entry_script": "score.py", "source_directory": "src"})
+    azure_style = await api("POST", "deployments", body={**GOOD, "entryScript": "score.py", "sourceDirectory": "src"})
     assert azure_style.status == 503, azure_style
     assert (await api("GET", "deployments")).json == []
 
@@ -102,11 +103,13 @@ async def test_models(api, workspace, model_folder):
     assert answer.status == 200
     assert [group["name"] for group in answer.json] == ["alpha", "zeta"]
     alpha = answer.json[0]
-    assert alpha["latest_version"] == 2
+    assert alpha["latestVersion"] == 2
     assert [v["id"] for v in alpha["versions"]] == ["alpha:2", "alpha:1"]
-    assert alpha["versions"][1] == {
+    assert alpha["versions"][1] == first.serialize()  # one shape for a model, everywhere
+    assert {k: alpha["versions"][1][k] for k in ("id", "name", "version", "description", "tags", "framework",
+                                                 "createdTime")} == {
         "id": "alpha:1", "name": "alpha", "version": 1, "description": "v1", "tags": {"area": "nlp"},
-        "model_framework": "Keras", "created_time": first.created_time,
+        "framework": "Keras", "createdTime": first.created_time,
     }
 
     one = await api("GET", "models", "alpha")
@@ -115,7 +118,7 @@ async def test_models(api, workspace, model_folder):
     detail = await api("GET", "models", "alpha", "2")
     assert detail.status == 200
     assert detail.json["id"] == "alpha:2"
-    assert detail.json["properties"] == {} and detail.json["model_framework_version"] is None
+    assert detail.json["properties"] == {} and detail.json["frameworkVersion"] is None
     files = {f["path"]: f for f in detail.json["files"]}
     assert set(files) == {"models/extra.txt", "models/greeting.txt"}
     assert files["models/extra.txt"]["size"] == 4 and len(files["models/extra.txt"]["sha256"]) == 64
@@ -151,11 +154,11 @@ async def test_services_show_live_state(api, vanished_service):
     assert listed.status == 200
     assert [s["name"] for s in listed.json] == ["ghost"]
     ghost = listed.json[0]
-    assert set(ghost) == {"name", "state", "scoring_uri", "swagger_uri", "port", "image", "models", "entry_script",
-                          "created_time", "error"}
+    assert set(ghost) == {"name", "state", "computeType", "scoringUri", "swaggerUri", "port", "imageId", "models",
+                          "entryScript", "createdTime", "error", "containerId"}
     assert ghost["state"] == "Failed" and "no longer exists" in ghost["error"]
-    assert ghost["scoring_uri"] == "http://127.0.0.1:45678/score"
-    assert ghost["models"] == ["greeter:1"] and ghost["entry_script"] == "score.py"
+    assert ghost["scoringUri"] == "http://127.0.0.1:45678/score" and ghost["computeType"] == "Local"
+    assert ghost["models"] == ["greeter:1"] and ghost["entryScript"] == "score.py"
     assert (await api("GET", "services", "ghost")).json == ghost
 
     logs = await api("GET", "services", "ghost", "logs", params={"lines": "10"})
@@ -201,30 +204,31 @@ async def test_unknown_deployment(api):
 
 
 DROP = object()
-GOOD = {"service_name": "echo", "models": ["greeter"], "entry_script": "src/score.py"}
+GOOD = {"serviceName": "echo", "models": ["greeter"], "entryScript": "src/score.py"}
 
 
 @pytest.mark.parametrize("changes, status, fragment", [
     (None, 400, "not valid JSON"),
-    ({"service_name": DROP}, 400, "service_name: Field required"),
-    ({"service_name": 7}, 400, "service_name: Input should be a valid string"),
+    ({"serviceName": DROP}, 400, "serviceName: Field required"),
+    ({"serviceName": 7}, 400, "serviceName: Input should be a valid string"),
     ({"models": "greeter"}, 400, "models: Input should be a valid array"),
     ({"port": 70000}, 400, "port: Input should be less than or equal to 65535"),
-    ({"service_name": "Bad_Name"}, 400, "Invalid service name"),
+    ({"serviceName": "Bad_Name"}, 400, "Invalid service name"),
     ({"models": ["unknown"]}, 404, "No model named 'unknown'"),
     ({"models": ["greeter:9"]}, 404, "has no version 9"),
-    ({"entry_script": "../outside.py"}, 400, "outside the Jupyter root folder"),
-    ({"entry_script": "/etc/passwd"}, 400, "outside the Jupyter root folder"),
-    ({"entry_script": "src/missing.py"}, 400, "does not exist"),
-    ({"source_directory": "../.."}, 400, "source_directory '../..' is outside"),
-    ({"conda_file": "../env.yml"}, 400, "conda_file '../env.yml' is outside"),
+    ({"entryScript": "../outside.py"}, 400, "outside the Jupyter root folder"),
+    ({"entryScript": "/etc/passwd"}, 400, "outside the Jupyter root folder"),
+    ({"entryScript": "src/missing.py"}, 400, "does not exist"),
+    ({"sourceDirectory": "../.."}, 400, "sourceDirectory '../..' is outside"),
+    ({"condaFile": "../env.yml"}, 400, "condaFile '../env.yml' is outside"),
     ({"environment": "nowhere"}, 400, "No environment named 'nowhere'"),
-    ({"environment": "light", "requirements_file": "req.txt"}, 400, "Give only one of"),
+    ({"environment": "light", "requirementsFile": "req.txt"}, 400, "Give only one environment"),
+    ({"unknownField": 1}, 400, "unknownField: Extra inputs are not permitted"),
 ])
 async def test_deploy_request_is_validated_before_anything_starts(api, workspace, model_folder, score_script,
                                                                  changes, status, fragment):
     Model.register(workspace, model_folder, "greeter")
-    workspace.save_environment(Environment("light"))
+    save_environment(workspace, Environment("light"))
     body = "{not json" if changes is None else {k: v for k, v in {**GOOD, **changes}.items() if v is not DROP}
     answer = await api("POST", "deployments", body=body)
     assert answer.status == status, answer
@@ -240,20 +244,20 @@ async def test_scripts_lists_known_scripts_inside_the_root(api, workspace, score
     answer = await api("GET", "scripts")
     assert answer.status == 200
     assert [(s["path"], s["source"]) for s in answer.json] == [("src/score.py", "score_script")]
-    assert answer.json[0]["modified_time"].endswith("+00:00")
+    assert answer.json[0]["modifiedTime"].endswith("+00:00")
 
 
 async def test_environments(api, workspace):
     assert (await api("GET", "environments")).json == []
     env = Environment("tools")
     env.python.conda_dependencies.add_pip_package("requests==2.31.0")
-    workspace.save_environment(env)
+    save_environment(workspace, env)
     answer = await api("GET", "environments")
     assert answer.status == 200
     [listed] = answer.json
     assert listed["name"] == "tools"
-    assert listed["pip_requirements"] == ["requests==2.31.0"]
-    assert "python_version" in listed and listed["updated_time"]
+    assert listed["pipRequirements"] == ["requests==2.31.0"]
+    assert "pythonVersion" in listed and listed["updatedTime"]
 
 
 async def test_requests_without_the_token_are_refused(http_server_client, jp_base_url, jp_serverapp):

@@ -1,62 +1,30 @@
-"""LocalWebservice: a deployed model running in a local Docker container, with Azure SDK v1 names.
-
-The image holds only the environment (built once per dependency set); models are bind-mounted read-only
-from their immutable version folders and the app source is copied into the container before it starts.
-That is why a model-only change redeploys in seconds and `reload()` needs no rebuild at all.
-"""
+"""LocalWebservice: a deployed model running in a local Docker container, with Azure SDK v1 names."""
 
 from __future__ import annotations
 
-import io
 import json
-import re
-import socket
 import sys
-import tarfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
-from .errors import (DeploymentFailed, EntryScriptError, JupyterDeployError, PortInUse, ServiceExists,
-                     ServiceNotFound, WebserviceError)
-from .inference_config import InferenceConfig
-from .model import Model, resolve_model
-from .workspace import Workspace
+from ....display.cards import service_html, service_text
+from ....environment import save_environment
+from ....errors import DeploymentFailed, PortInUse, ServiceNotFound, WebserviceError
+from ....image import docker_client
+from ....registry import Model, Workspace, resolve_model
+from ....shapes import ServiceShape
+from ...inference_config import InferenceConfig
+from ...prepare import build_image, check_deployment
+from ...progress import Progress, reporter
+from ...records import delete_record, load_record, save_record, saved_log_path, service_names
+from .config import LocalWebserviceDeploymentConfiguration
+from .container import (copy_app_into, create_container, exit_reason, get_container, port_is_free, published_port,
+                        remove_container)
 
-APP_ROOT = "/var/azureml-app"
-MODELS_ROOT = "azureml-models"
-CONTAINER_PORT = 5001
-CONTAINER_UID = 1000
 STARTUP_GRACE_SECONDS = 60.0
-EXIT_LOAD_FAILED = 3  # the runtime's exit code when the script's import or init() fails (Azure's, too)
-SERVICE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
-
-Progress = Callable[[str, str], None]
-"""Front ends receive (phase, message): phases are 'image', 'build', 'container', 'init', 'ready'."""
-
-
-class LocalWebserviceDeploymentConfiguration:
-    """Where and how the service runs: only the host port (None: Docker picks a free one)."""
-
-    def __init__(self, port: int | None = None):
-        if port is not None and not (isinstance(port, int) and 0 < port < 65536):
-            raise PortInUse(f"Port {port!r} is not a valid TCP port; use a number from 1 to 65535 or leave it unset.")
-        self.port = port
-
-    def to_dict(self) -> dict:
-        return {"computeType": "LOCAL", "port": self.port}
-
-
-def validate_service_name(name: str) -> str:
-    if not isinstance(name, str) or not SERVICE_NAME_PATTERN.match(name):
-        raise JupyterDeployError(
-            f"Invalid service name {name!r}: use 3 to 32 lowercase letters, digits or '-', starting with a letter "
-            "and not ending with '-'."
-        )
-    return name
 
 
 class LocalWebservice:
@@ -65,7 +33,7 @@ class LocalWebservice:
     def __init__(self, workspace: Workspace, name: str):
         self.workspace = workspace
         self.name = name
-        self._record = _load_record(workspace, name)
+        self._record = load_record(workspace, name)
         if self._record is None:
             raise ServiceNotFound(
                 f"No service named '{name}' in {workspace.path}; `jupyter-deploy service list` shows the deployed ones."
@@ -75,11 +43,15 @@ class LocalWebservice:
     def deploy_configuration(port: int | None = None, **_azure_only) -> LocalWebserviceDeploymentConfiguration:
         return LocalWebserviceDeploymentConfiguration(port=port)
 
-    @staticmethod
-    def list(workspace: Workspace) -> list["LocalWebservice"]:
-        with workspace.catalogue() as db:
-            names = [row[0] for row in db.execute("SELECT name FROM services ORDER BY name")]
-        return [LocalWebservice(workspace, name) for name in names]
+    @classmethod
+    def list(cls, workspace: Workspace) -> list["LocalWebservice"]:
+        services = []
+        for name in service_names(workspace):
+            try:
+                services.append(cls(workspace, name))
+            except ServiceNotFound:  # deleted (by a notebook, the CLI) while we were listing
+                continue
+        return services
 
     # -- what the record says --------------------------------------------------------------------------
     @property
@@ -168,7 +140,7 @@ class LocalWebservice:
         container = self._container()
         if container is not None:
             return container.logs(tail=num_lines).decode("utf-8", "replace")
-        saved = self._saved_log_path()
+        saved = saved_log_path(self.workspace, self.name)
         if saved.exists():
             return "\n".join(saved.read_text(encoding="utf-8", errors="replace").splitlines()[-num_lines:]) + "\n"
         return ""
@@ -204,7 +176,7 @@ class LocalWebservice:
         before = self._probe_ready()
         if before is None or before.get("status") != "ready":
             raise WebserviceError(f"Service '{self.name}' is not ready yet, so it cannot reload; wait for it to be Healthy.")
-        container.put_archive(APP_ROOT, _app_archive(config))
+        copy_app_into(container, config)
         container.kill(signal="SIGHUP")
         deadline = time.monotonic() + timeout_sec
         while time.monotonic() < deadline:
@@ -233,38 +205,35 @@ class LocalWebservice:
         _remove_service(self.workspace, self._record)
 
     def serialize(self) -> dict:
-        return {
-            "name": self.name, "state": self.state, "scoringUri": self.scoring_uri, "swaggerUri": self.swagger_uri,
-            "scoring_uri": self.scoring_uri, "port": self.port, "image": self.image, "models": self._record["models"],
-            "entryScript": self._record["inference_config"]["entryScript"], "containerId": self.container_id,
-            "createdTime": self.created_time, "error": self._record.get("failure"),
-        }
+        """The service's JSON (`shapes.ServiceShape`), its state probed live before the failure reason is read."""
+        return self.shape().dump()
+
+    def shape(self) -> ServiceShape:
+        state = self.state
+        return ServiceShape(
+            name=self.name, state=state, compute_type="Local", scoring_uri=self.scoring_uri,
+            swagger_uri=self.swagger_uri, port=self.port, image_id=self.image, models=list(self._record["models"]),
+            entry_script=self._record["inference_config"]["entryScript"], created_time=self.created_time,
+            error=self._record.get("failure"), container_id=self.container_id)
 
     def __repr__(self) -> str:
         return f"LocalWebservice(name={self.name!r}, scoring_uri={self.scoring_uri!r}, image={self.image!r})"
 
+    def __str__(self) -> str:
+        return service_text(self.serialize())
+
     def _repr_html_(self) -> str:
-        from .reprs import service_html
-        return service_html(self)
+        return service_html(self.serialize())
 
     # -- internals -------------------------------------------------------------------------------------
     def _refresh_record(self) -> None:
-        record = _load_record(self.workspace, self.name)
+        record = load_record(self.workspace, self.name)
         if record is None:
             raise ServiceNotFound(f"Service '{self.name}' has been deleted.")
         self._record = record
 
     def _container(self):
-        from .engine import docker_client
-        import docker.errors
-
-        container_id = self._record.get("container_id")
-        if not container_id:
-            return None
-        try:
-            return docker_client().containers.get(container_id)
-        except docker.errors.NotFound:
-            return None
+        return get_container(self._record.get("container_id"))
 
     def _running_container(self):
         container = self._container()
@@ -288,13 +257,7 @@ class LocalWebservice:
         container.reload()
         exit_code = container.attrs.get("State", {}).get("ExitCode")
         tail = "\n".join(logs.strip().splitlines()[-12:])
-        if exit_code == EXIT_LOAD_FAILED:
-            what = "importing the entry script or running its init() raised an error"
-        elif exit_code == 137:
-            what = "its container was killed (out of memory, or stopped from outside)"
-        else:
-            what = f"its container exited with code {exit_code}"
-        reason = f"Service '{self.name}' failed: {what}. Last lines of its log:\n{tail}"
+        reason = f"Service '{self.name}' failed: {exit_reason(exit_code)}. Last lines of its log:\n{tail}"
         self._mark_failed(reason, logs=logs)
         try:
             container.remove(force=True)
@@ -303,13 +266,10 @@ class LocalWebservice:
 
     def _mark_failed(self, reason: str, logs: str) -> None:
         if logs:
-            self._saved_log_path().write_text(logs, encoding="utf-8")
+            saved_log_path(self.workspace, self.name).write_text(logs, encoding="utf-8")
         self._record["failure"] = reason
         self._record["container_id"] = None
-        _save_record(self.workspace, self._record)
-
-    def _saved_log_path(self) -> Path:
-        return self.workspace.services_dir / f"{self.name}.log"
+        save_record(self.workspace, self._record)
 
 
 # -- deployment ------------------------------------------------------------------------------------------
@@ -317,165 +277,48 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
                  deployment_config: LocalWebserviceDeploymentConfiguration | None = None, *, overwrite: bool = False,
                  show_output: bool = False, progress: Progress | None = None) -> LocalWebservice:
     """Validate everything cheap first, build (or reuse) the image, then start one container."""
-    from .engine import docker_client
-    from .image import ensure_environment_image
-
-    validate_service_name(name)
     deployment_config = deployment_config or LocalWebserviceDeploymentConfiguration()
-    if not isinstance(inference_config, InferenceConfig):
-        raise EntryScriptError("inference_config must be an InferenceConfig(entry_script=…, environment=…).")
-    resolved = [resolve_model(workspace, model) for model in (models or [])]
-    inference_config.validate()
-    report = _reporter(show_output, progress)
-    existing = _load_record(workspace, name)
-    if existing is not None and not overwrite and not existing.get("failure"):
-        raise ServiceExists(
-            f"A service named '{name}' already exists; pass overwrite=True (CLI: --overwrite) to replace it, or pick another name."
-        )
+    report = reporter(show_output, progress)
+    report("validating", f"Checking the deployment of '{name}'")
+    checked = check_deployment(workspace, name, models, inference_config, overwrite=overwrite)
+    existing = checked.existing
+    config = checked.inference_config
     client = docker_client()
     port = deployment_config.port
-    if port is not None and not (existing and existing.get("port") == port) and not _port_is_free(port):
+    if port is not None and not (existing and existing.get("port") == port) and not port_is_free(port):
         raise PortInUse(
             f"Port {port} on 127.0.0.1 is already in use; choose another port or leave it unset to get a free one."
         )
-    report("image", "Preparing the environment image")
-    image = ensure_environment_image(client, inference_config.environment, on_log=lambda line: report("build", line))
-    if image.built:
-        report("image", f"Built image {image.tag}")
+    image = build_image(checked, report)
     if existing is not None:
         _remove_service(workspace, existing)
-    container = _create_container(client, workspace, name, resolved, inference_config, image.tag, port)
+    container = create_container(client, workspace, name, checked.models, config, image.tag, port)
     try:
-        container.put_archive(APP_ROOT, _app_archive(inference_config))
+        copy_app_into(container, config)
         report("container", f"Starting container {container.short_id}")
         container.start()
         container.reload()
-        host_port = int(container.attrs["NetworkSettings"]["Ports"][f"{CONTAINER_PORT}/tcp"][0]["HostPort"])
+        host_port = published_port(container)
     except BaseException as error:
-        try:
-            container.remove(force=True)
-        except Exception:
-            pass
+        remove_container(container.id)
         if "port is already allocated" in str(error) or "address already in use" in str(error):
             raise PortInUse(f"Port {port} on 127.0.0.1 is already in use; choose another port or leave it unset.") from None
         raise
     record = {
         "name": name, "container_id": container.id, "port": host_port, "image": image.tag,
-        "models": [m.id for m in resolved], "inference_config": inference_config.to_dict(),
+        "models": [m.id for m in checked.models], "inference_config": config.to_dict(),
         "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None,
     }
-    _save_record(workspace, record)
-    workspace.record_script(inference_config.entry_script_path, source="service")
-    workspace.save_environment(inference_config.environment)
+    save_record(workspace, record)
+    workspace.record_script(config.entry_script_path, source="service")
+    save_environment(workspace, config.environment)
     report("init", f"Container running; waiting for init() at http://127.0.0.1:{host_port}/")
     return LocalWebservice(workspace, name)
 
 
-def _create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
-                      image_tag: str, port: int | None):
-    environment = {
-        "AML_APP_ROOT": APP_ROOT,
-        "AZUREML_ENTRY_SCRIPT": config.entry_script,
-        "AZUREML_MODEL_DIR": model_dir_variable(models),
-        "SERVICE_NAME": name,
-        **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()},
-    }
-    volumes = {
-        str(model.path): {"bind": f"{APP_ROOT}/{MODELS_ROOT}/{model.name}/{model.version}", "mode": "ro"}
-        for model in models
-    }
-    container_name = f"jupyter-deploy-{name}-{workspace.id}"
-    _remove_stale_container(client, container_name)
-    return client.containers.create(
-        image_tag, name=container_name, environment=environment, volumes=volumes,
-        ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
-        labels={"jupyter-deploy.service": name, "jupyter-deploy.workspace": str(workspace.path)},
-        detach=True,
-    )
-
-
-def model_dir_variable(models: list[Model]) -> str:
-    """One model: its version folder; several: the models root — relative to the app root, as Azure's LocalWebservice set it."""
-    if len(models) == 1:
-        return f"{MODELS_ROOT}/{models[0].name}/{models[0].version}"
-    return MODELS_ROOT
-
-
-def _remove_stale_container(client, container_name: str) -> None:
-    """A container of ours under this name with no service record (e.g. the kernel died mid-deploy)."""
-    import docker.errors
-
-    try:
-        stale = client.containers.get(container_name)
-    except docker.errors.NotFound:
-        return
-    if "jupyter-deploy.service" in (stale.labels or {}):
-        stale.remove(force=True)
-
-
-def _app_archive(config: InferenceConfig) -> bytes:
-    """The app source as a tar owned by the container's user, so scripts may write next to themselves."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for path, arcname in config.app_files():
-            info = archive.gettarinfo(str(path), arcname=arcname)
-            info.uid = info.gid = CONTAINER_UID
-            info.uname = info.gname = ""
-            info.mode = info.mode | 0o644
-            with open(path, "rb") as handle:
-                archive.addfile(info, handle)
-    return buffer.getvalue()
-
-
 def _remove_service(workspace: Workspace, record: dict) -> None:
-    from .engine import docker_client
-    import docker.errors
-
-    if record.get("container_id"):
-        try:
-            docker_client().containers.get(record["container_id"]).remove(force=True)
-        except docker.errors.NotFound:
-            pass
-    with workspace.catalogue(write=True) as db:
-        db.execute("DELETE FROM service_models WHERE service=?", (record["name"],))
-        db.execute("DELETE FROM services WHERE name=?", (record["name"],))
-    (workspace.services_dir / f"{record['name']}.log").unlink(missing_ok=True)
-
-
-def _load_record(workspace: Workspace, name: str) -> dict | None:
-    with workspace.catalogue() as db:
-        row = db.execute("SELECT record FROM services WHERE name=?", (name,)).fetchone()
-    return json.loads(row[0]) if row else None
-
-
-def _save_record(workspace: Workspace, record: dict) -> None:
-    """The record and which model versions it pins (so a model in use cannot be deleted)."""
-    with workspace.catalogue(write=True) as db:
-        db.execute("INSERT OR REPLACE INTO services (name, record) VALUES (?, ?)", (record["name"], json.dumps(record)))
-        db.execute("DELETE FROM service_models WHERE service=?", (record["name"],))
-        if not record.get("failure"):
-            for model_id in record["models"]:
-                model_name, _, version = model_id.partition(":")
-                db.execute("INSERT INTO service_models (service, model_name, model_version) VALUES (?, ?, ?)",
-                           (record["name"], model_name, int(version)))
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _reporter(show_output: bool, progress: Progress | None) -> Progress:
-    def report(phase: str, message: str) -> None:
-        if progress is not None:
-            progress(phase, message)
-        if show_output:
-            print(message.rstrip("\n"), flush=True)
-    return report
+    remove_container(record.get("container_id"))
+    delete_record(workspace, record["name"])
 
 
 def _error_message(response: requests.Response) -> str:

@@ -1,0 +1,27 @@
+"""`jupyter_deploy.Model`: Azure's `Model`, whose static `deploy` lives here, above the registry.
+
+The registry's `Model` knows versions and files and nothing of Docker; deploying is a step up the layers
+(registry → deploy), so the Azure name that can do both is this subclass, and the registry never imports deploy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..registry import Model as RegisteredModel
+from ..registry import Workspace
+from .flow import deploy_model
+from .inference_config import InferenceConfig
+from .progress import Progress
+
+
+class Model(RegisteredModel):
+    """One registered model version (see `registry.Model`), plus Azure's `Model.deploy`."""
+
+    @staticmethod
+    def deploy(workspace: Workspace, name: str, models: list["RegisteredModel | str"], inference_config: InferenceConfig,
+               deployment_config: Optional[Any] = None, overwrite: bool = False, show_output: bool = False,
+               progress: Optional[Progress] = None, **_azure_only):
+        """Build the environment image and start the service; call `wait_for_deployment()` next."""
+        return deploy_model(workspace, name, models, inference_config, deployment_config, overwrite=overwrite,
+                            show_output=show_output, progress=progress)

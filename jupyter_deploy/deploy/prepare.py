@@ -1,0 +1,57 @@
+"""What every deployment does before it reaches its target: check everything cheap, then build (or reuse) the image.
+
+The checks come first and need no Docker — a typo in a name, a missing script or a clash with an existing service
+is found in milliseconds, not after a two-minute build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ..environment import resolve_environment
+from ..errors import EntryScriptError, ServiceExists
+from ..image import ImageInfo, docker_client, ensure_environment_image
+from ..registry import Model, Workspace, resolve_model
+from .inference_config import InferenceConfig
+from .progress import Progress
+from .records import load_record, validate_service_name
+
+
+@dataclass
+class CheckedDeployment:
+    """A deployment whose inputs are known to be usable: models found, script valid, environment resolved."""
+
+    workspace: Workspace
+    name: str
+    models: list[Model]
+    inference_config: InferenceConfig  # its environment resolved
+    existing: Optional[dict]  # the record of the service it replaces, if any
+
+
+def check_deployment(workspace: Workspace, name: str, models: list["Model | str"], inference_config: InferenceConfig,
+                     *, overwrite: bool) -> CheckedDeployment:
+    validate_service_name(name)
+    if not isinstance(inference_config, InferenceConfig):
+        raise EntryScriptError("inference_config must be an InferenceConfig(entry_script=…, environment=…).")
+    resolved = [resolve_model(workspace, model) for model in (models or [])]
+    inference_config.validate()
+    environment = resolve_environment(workspace, name, environment=inference_config.environment,
+                                      conda_file=inference_config.conda_file)
+    existing = load_record(workspace, name)
+    if existing is not None and not overwrite and not existing.get("failure"):
+        raise ServiceExists(
+            f"A service named '{name}' already exists; pass overwrite=True (CLI: --overwrite) to replace it, or pick another name."
+        )
+    return CheckedDeployment(workspace, name, resolved, inference_config.with_environment(environment), existing)
+
+
+def build_image(checked: CheckedDeployment, report: Progress) -> ImageInfo:
+    """The environment's image, built only when no image with the same content exists; the build log streams."""
+    client = docker_client()
+    report("image", "Preparing the environment image")
+    image = ensure_environment_image(client, checked.inference_config.environment,
+                                     on_log=lambda line: report("build", line))
+    if image.built:
+        report("image", f"Built image {image.tag}")
+    return image

@@ -1,0 +1,131 @@
+"""The Docker side of a local service: its container, what goes into it, and what its exit means.
+
+The image holds only the environment (built once per dependency set); models are bind-mounted read-only from
+their immutable version folders and the app source is copied into the container before it starts. That is why
+a model-only change redeploys in seconds and `reload()` needs no rebuild at all.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import tarfile
+from typing import Optional
+
+from ....image import docker_client
+from ....registry import Model, Workspace
+from ....runtime.settings import (CONTAINER_PORT, CONTAINER_UID, DEFAULT_APP_ROOT, ENV_APP_ROOT, ENV_ENTRY_SCRIPT,
+                                  ENV_MODEL_DIR, ENV_SERVICE_NAME, EXIT_LOAD_FAILED, MODELS_FOLDER)
+from ...inference_config import InferenceConfig
+
+SERVICE_LABEL = "jupyter-deploy.service"
+WORKSPACE_LABEL = "jupyter-deploy.workspace"
+
+
+def container_name(workspace: Workspace, service_name: str) -> str:
+    return f"jupyter-deploy-{service_name}-{workspace.id}"
+
+
+def create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
+                     image_tag: str, port: Optional[int]):
+    environment = {
+        ENV_APP_ROOT: DEFAULT_APP_ROOT,
+        ENV_ENTRY_SCRIPT: config.entry_script,
+        ENV_MODEL_DIR: model_dir_variable(models),
+        ENV_SERVICE_NAME: name,
+        **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()},
+    }
+    volumes = {
+        str(model.path): {"bind": f"{DEFAULT_APP_ROOT}/{MODELS_FOLDER}/{model.name}/{model.version}", "mode": "ro"}
+        for model in models
+    }
+    name_in_engine = container_name(workspace, name)
+    remove_stale_container(client, name_in_engine)
+    return client.containers.create(
+        image_tag, name=name_in_engine, environment=environment, volumes=volumes,
+        ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
+        labels={SERVICE_LABEL: name, WORKSPACE_LABEL: str(workspace.path)},
+        detach=True,
+    )
+
+
+def published_port(container) -> int:
+    """The host port the engine published the runtime's port on (read after start)."""
+    return int(container.attrs["NetworkSettings"]["Ports"][f"{CONTAINER_PORT}/tcp"][0]["HostPort"])
+
+
+def model_dir_variable(models: list[Model]) -> str:
+    """One model: its version folder; several: the models root — relative to the app root, as Azure's LocalWebservice set it."""
+    if len(models) == 1:
+        return f"{MODELS_FOLDER}/{models[0].name}/{models[0].version}"
+    return MODELS_FOLDER
+
+
+def get_container(container_id: Optional[str]):
+    """The container by id, or None when there is none (or it is gone)."""
+    import docker.errors
+
+    if not container_id:
+        return None
+    try:
+        return docker_client().containers.get(container_id)
+    except docker.errors.NotFound:
+        return None
+
+
+def remove_container(container_id: Optional[str]) -> None:
+    """Stop and remove a container of ours by id; one already gone is fine."""
+    container = get_container(container_id)
+    if container is not None:
+        try:
+            container.remove(force=True)
+        except Exception:  # removed concurrently (a second delete, the engine restarting)
+            pass
+
+
+def remove_stale_container(client, name_in_engine: str) -> None:
+    """A container of ours under this name with no service record (e.g. the kernel died mid-deploy)."""
+    import docker.errors
+
+    try:
+        stale = client.containers.get(name_in_engine)
+    except docker.errors.NotFound:
+        return
+    if SERVICE_LABEL in (stale.labels or {}):
+        stale.remove(force=True)
+
+
+def app_archive(config: InferenceConfig) -> bytes:
+    """The app source as a tar owned by the container's user, so scripts may write next to themselves."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for path, arcname in config.app_files():
+            info = archive.gettarinfo(str(path), arcname=arcname)
+            info.uid = info.gid = CONTAINER_UID
+            info.uname = info.gname = ""
+            info.mode = info.mode | 0o644
+            with open(path, "rb") as handle:
+                archive.addfile(info, handle)
+    return buffer.getvalue()
+
+
+def copy_app_into(container, config: InferenceConfig) -> None:
+    container.put_archive(DEFAULT_APP_ROOT, app_archive(config))
+
+
+def exit_reason(exit_code: Optional[int]) -> str:
+    """What a container's exit code means, in words."""
+    if exit_code == EXIT_LOAD_FAILED:
+        return "importing the entry script or running its init() raised an error"
+    if exit_code == 137:
+        return "its container was killed (out of memory, or stopped from outside)"
+    return f"its container exited with code {exit_code}"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

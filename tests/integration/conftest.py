@@ -1,9 +1,0 @@
-"""Integration tests run against the real Docker engine: every test here needs it."""
-
-import pytest
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "integration" in str(item.fspath):
-            item.add_marker(pytest.mark.docker)
