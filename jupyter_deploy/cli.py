@@ -60,7 +60,7 @@ def _emit(args, data: Any, table: Table | None = None) -> None:
     if args.output == "json" or table is None:
         print(json.dumps(data, indent=2, default=str))
         return
-    print(table.text(data if isinstance(data, list) else [data]))
+    print(table.text(data if isinstance(data, list) else [data], capitals=True))
 
 
 def _model_from_args(args) -> Model:

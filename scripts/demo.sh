@@ -19,7 +19,7 @@ echo "registered $model_id"
 
 echo "== jupyter-deploy model deploy -n sentiment-demo -m $model_id --ic inferenceConfig.json --dc deploymentConfig.json"
 jupyter-deploy model deploy -n sentiment-demo -m "$model_id" --ic inferenceConfig.json --dc deploymentConfig.json --overwrite
-scoring_uri=$(jupyter-deploy service show -n sentiment-demo -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["scoring_uri"])')
+scoring_uri=$(jupyter-deploy service show -n sentiment-demo -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["scoringUri"])')
 
 echo "== scoring at $scoring_uri"
 python3 - "$scoring_uri" <<'PY'

@@ -38,8 +38,10 @@ class Table:
         self.row = row
         self.empty = empty
 
-    def text(self, items: Sequence[dict]) -> str:
-        return text_table(self.header, [self.row(item) for item in items], self.empty)
+    def text(self, items: Sequence[dict], *, capitals: bool = False) -> str:
+        """`capitals=True` for the command line, whose headers are upper case as `az … -o table` printed them."""
+        header = [h.upper() for h in self.header] if capitals else self.header
+        return text_table(header, [self.row(item) for item in items], self.empty)
 
     def html(self, items: Sequence[dict]) -> str:
         return html_table(self.header, [self.row(item) for item in items], self.empty)
