@@ -16,7 +16,7 @@ import pytest
 
 from jupyter_deploy import LocalWebservice, Model, Workspace
 
-pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.docker, pytest.mark.browser, pytest.mark.timeout(900)]
 
 ECHO_SCRIPT = textwrap.dedent("""
     import json
