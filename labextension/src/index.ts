@@ -12,9 +12,9 @@ import {
   WidgetTracker
 } from '@jupyterlab/apputils';
 
-import { deployIcon } from './icons';
-import { createLogsViewer, LogsView } from './LogsViewer';
-import { DeploymentsPanel, PANEL_ID } from './panel';
+import { DeploymentsPanel, PANEL_ID } from './components/DeploymentsPanel';
+import { deployIcon } from './components/icons';
+import { createLogsViewer, LogsView } from './components/LogsViewer';
 
 export namespace CommandIDs {
   /** Show the Deployments panel. */
@@ -76,7 +76,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           widget => widget.content.serviceName === name
         );
         if (!viewer) {
-          viewer = createLogsViewer(name);
+          viewer = createLogsViewer(panel.model, name);
           await logsTracker.add(viewer);
           shell.add(viewer, 'main');
         }

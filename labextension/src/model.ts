@@ -1,19 +1,42 @@
 /**
- * What the Deployments panel shows, kept in one place: registered models, services with their live state
- * (polled while the panel is visible) and the deployments this browser started, with their streamed logs.
+ * Everything the Deployments panel knows and does, in one object that owns every REST call.
+ *
+ * Views read the model's readings (registered models, services with their live state, the engine's status,
+ * known scripts and stored environments), call its methods, and re-render on `changed`; none of them talks
+ * to the server itself. Services and models are polled while the panel is visible; deployments started here
+ * are followed in the background, their log streamed with `since` so no line is read twice.
  */
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  deleteService,
   getDeployment,
+  getServiceLogs,
+  getStatus,
+  listEnvironments,
   listModels,
+  listScripts,
   listServices,
-  startDeployment
-} from './client';
-import { errorMessage } from './request';
-import { IDeployment, IDeployRequest, IModel, IService } from './tokens';
+  reloadService,
+  startDeployment,
+  testService
+} from './api/client';
+import { errorMessage } from './api/request';
+import {
+  IDeployment,
+  IDeployRequest,
+  IEndpointTest,
+  IEndpointTestRequest,
+  IEnvironment,
+  ILogs,
+  IModelGroup,
+  IReload,
+  IScript,
+  IService,
+  IStatus
+} from './api/types';
 
 /** How often services are re-read while the panel is visible. */
 export const SERVICES_POLL_MS = 2000;
@@ -24,60 +47,109 @@ export const MODELS_POLL_MS = 10000;
 /** How often a running deployment is asked for its new log lines. */
 export const DEPLOYMENT_POLL_MS = 1000;
 
+/** How many failed reads in a row make a followed deployment count as lost. */
+export const DEPLOYMENT_LOST_AFTER = 5;
+
+/**
+ * What a one-off call answered, or the sentence saying why it failed: views show either and never catch.
+ */
+export type Outcome<T> =
+  { ok: true; value: T } | { ok: false; message: string };
+
+async function outcomeOf<T>(call: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await call };
+  } catch (error) {
+    return { ok: false, message: errorMessage(error) };
+  }
+}
+
+/**
+ * The latest answer of one GET route, kept between reads.
+ *
+ * A failed read keeps the last good value (the panel goes on showing it) and sets `error` to the API's
+ * sentence. When reads overlap (a poll and a refresh), only the one started last is kept.
+ */
+export class Reading<T> {
+  constructor(
+    private readonly _read: () => Promise<T>,
+    private _value: T
+  ) {}
+
+  /** The last answer read successfully, or the initial value until then. */
+  get value(): T {
+    return this._value;
+  }
+
+  /** Why the last read failed; null when it succeeded. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** Whether a read has finished (succeeded or failed) at least once. */
+  get loaded(): boolean {
+    return this._loaded;
+  }
+
+  /** Read again; never rejects. */
+  async read(): Promise<void> {
+    const started = ++this._started;
+    const outcome = await outcomeOf(this._read());
+    if (started !== this._started) {
+      return;
+    }
+    if (outcome.ok) {
+      this._value = outcome.value;
+    }
+    this._error = outcome.ok ? null : outcome.message;
+    this._loaded = true;
+  }
+
+  private _error: string | null = null;
+  private _loaded = false;
+  private _started = 0;
+}
+
 /** A deployment followed by this browser: its latest answer and every log line streamed so far. */
 export interface ITrackedDeployment {
+  /** The latest answer, without its log window (`logStart` stays that of the first answer). */
   deployment: IDeployment;
+  /** Every line from the first answer's `logStart` on. */
   log: string[];
 }
 
 export class DeploymentsModel implements IDisposable {
   /**
-   * @param isVisible tells whether anyone is looking: services are polled only then.
+   * @param isVisible tells whether anyone is looking: models and services are polled only then.
    */
   constructor(isVisible: () => boolean) {
-    this._servicesPoll = new Poll({
-      factory: () => this.refreshServices(),
-      frequency: { interval: SERVICES_POLL_MS, backoff: false },
-      standby: () => (isVisible() ? 'when-hidden' : true),
-      name: 'jupyter-deploy:services'
-    });
-    this._modelsPoll = new Poll({
-      factory: () => this.refreshModels(),
-      frequency: { interval: MODELS_POLL_MS, backoff: false },
-      standby: () => (isVisible() ? 'when-hidden' : true),
-      name: 'jupyter-deploy:models'
-    });
+    this._polls = [
+      this._poll(this.services, SERVICES_POLL_MS, 'services', isVisible),
+      this._poll(this.models, MODELS_POLL_MS, 'models', isVisible)
+    ];
   }
 
-  /** Emitted whenever models, services, errors or a tracked deployment change. */
+  /** Registered models, each with all its versions. */
+  readonly models = new Reading<IModelGroup[]>(listModels, []);
+
+  /** Deployed services with their live state. */
+  readonly services = new Reading<IService[]>(listServices, []);
+
+  /** The package version, the workspace and whether the Docker engine runs. */
+  readonly status = new Reading<IStatus | null>(getStatus, null);
+
+  /** Entry scripts the workspace has seen (offered in the Deploy dialog). */
+  readonly scripts = new Reading<IScript[]>(listScripts, []);
+
+  /** Environments stored in the workspace (offered in the Deploy dialog). */
+  readonly environments = new Reading<IEnvironment[]>(listEnvironments, []);
+
+  /** Emitted after any reading was re-read and whenever a followed deployment changes. */
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
-  get models(): IModel[] {
-    return this._models;
-  }
-
-  get services(): IService[] {
-    return this._services;
-  }
-
-  /** Whether models and services have been read at least once (or failed to be). */
-  get loaded(): boolean {
-    return this._modelsLoaded && this._servicesLoaded;
-  }
-
-  /** Why models could not be read, as the API said it; null when they could. */
-  get modelsError(): string | null {
-    return this._modelsError;
-  }
-
-  /** Why services could not be read; null when they could. */
-  get servicesError(): string | null {
-    return this._servicesError;
-  }
-
-  /** Deployments started from this panel, newest first. */
+  /** Deployments started from this panel, newest first; one per service name. */
   get deployments(): ITrackedDeployment[] {
     return this._deployments;
   }
@@ -86,65 +158,45 @@ export class DeploymentsModel implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Re-read everything now (the panel was shown, or the user asked). */
-  async refresh(): Promise<void> {
-    await Promise.all([
-      this._modelsPoll.refresh(),
-      this._servicesPoll.refresh()
-    ]);
-  }
-
-  async refreshModels(): Promise<void> {
-    try {
-      this._models = await listModels();
-      this._modelsError = null;
-    } catch (error) {
-      this._modelsError = errorMessage(error);
-    }
-    this._modelsLoaded = true;
-    this._changed.emit();
-  }
-
-  async refreshServices(): Promise<void> {
-    try {
-      this._services = await listServices();
-      this._servicesError = null;
-    } catch (error) {
-      this._servicesError = errorMessage(error);
-    }
-    this._servicesLoaded = true;
-    this._changed.emit();
-  }
-
-  /** Forget a service right away after it was deleted, without waiting for the next poll. */
-  forgetService(name: string): void {
-    this._services = this._services.filter(service => service.name !== name);
-    this._changed.emit();
-    void this._servicesPoll.refresh();
+  /**
+   * Re-read the given readings now, or what the panel shows (status, models, services) when none is given.
+   * Resolves once all of them are read; never rejects.
+   */
+  async refresh(...readings: Reading<unknown>[]): Promise<void> {
+    const targets =
+      readings.length > 0
+        ? readings
+        : [this.status, this.models, this.services];
+    await Promise.all(targets.map(reading => this._reread(reading)));
   }
 
   /**
    * Start a deployment and follow it in the background until it succeeds or fails.
    *
-   * Rejects with the API's message when the request is refused before anything starts (400/404/409).
-   * The returned record is updated in place; `changed` fires on every update.
+   * A request refused before anything starts (400/404/409) comes back as the API's message. The tracked
+   * record is updated in place; `changed` fires on every update. It replaces an earlier deployment of the
+   * same service name in `deployments`.
    */
-  async deploy(request: IDeployRequest): Promise<ITrackedDeployment> {
-    const deployment = await startDeployment(request);
+  async deploy(request: IDeployRequest): Promise<Outcome<ITrackedDeployment>> {
+    const started = await outcomeOf(startDeployment(request));
+    if (!started.ok) {
+      return started;
+    }
+    const deployment = started.value;
     const tracked: ITrackedDeployment = {
-      deployment,
+      deployment: { ...deployment, log: [] },
       log: deployment.log.slice()
     };
     this._deployments = [
       tracked,
       ...this._deployments.filter(
-        other => other.deployment.service_name !== request.service_name
+        other => other.deployment.serviceName !== deployment.serviceName
       )
     ];
     this._changed.emit();
-    void this._servicesPoll.refresh();
+    void this._reread(this.services);
     void this._follow(tracked);
-    return tracked;
+    return { ok: true, value: tracked };
   }
 
   /** Stop showing a finished deployment. */
@@ -155,61 +207,97 @@ export class DeploymentsModel implements IDisposable {
     this._changed.emit();
   }
 
+  /** Delete a service (its container goes, its models stay); services are re-read right after. */
+  async undeploy(name: string): Promise<Outcome<void>> {
+    const outcome = await outcomeOf(deleteService(name));
+    if (outcome.ok) {
+      await this._reread(this.services);
+    }
+    return outcome;
+  }
+
+  /** Serve a service's edited entry script without rebuilding it. */
+  reload(name: string): Promise<Outcome<IReload>> {
+    return outcomeOf(reloadService(name));
+  }
+
+  /** Send a request to a service's scoring endpoint, through the server. */
+  testEndpoint(
+    name: string,
+    request: IEndpointTestRequest
+  ): Promise<Outcome<IEndpointTest>> {
+    return outcomeOf(testService(name, request));
+  }
+
+  /** The last `lines` lines of a service's container log. */
+  serviceLogs(name: string, lines: number): Promise<Outcome<ILogs>> {
+    return outcomeOf(getServiceLogs(name, lines));
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
     }
     this._isDisposed = true;
-    this._servicesPoll.dispose();
-    this._modelsPoll.dispose();
+    this._polls.forEach(poll => poll.dispose());
     Signal.clearData(this);
+  }
+
+  private _poll(
+    reading: Reading<unknown>,
+    interval: number,
+    what: string,
+    isVisible: () => boolean
+  ): Poll {
+    return new Poll({
+      factory: () => this._reread(reading),
+      frequency: { interval, backoff: false },
+      standby: () => (isVisible() ? 'when-hidden' : true),
+      name: `jupyter-deploy:${what}`
+    });
+  }
+
+  private async _reread(reading: Reading<unknown>): Promise<void> {
+    await reading.read();
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
   }
 
   private async _follow(tracked: ITrackedDeployment): Promise<void> {
     let failures = 0;
     while (tracked.deployment.status === 'running' && !this._isDisposed) {
       await new Promise(resolve => setTimeout(resolve, DEPLOYMENT_POLL_MS));
-      try {
-        const update = await getDeployment(
-          tracked.deployment.id,
-          tracked.deployment.log_start + tracked.log.length
-        );
-        // Lines from index `log_start` on; keep what we had before that index.
+      if (this._isDisposed) {
+        return;
+      }
+      const firstLine = tracked.deployment.logStart;
+      const update = await outcomeOf(
+        getDeployment(tracked.deployment.id, firstLine + tracked.log.length)
+      );
+      if (update.ok) {
+        // The answer holds lines from its `logStart` on; keep what we had before that index.
         const kept = tracked.log.slice(
           0,
-          Math.max(0, update.log_start - tracked.deployment.log_start)
+          Math.max(0, update.value.logStart - firstLine)
         );
-        tracked.log = kept.concat(update.log);
-        tracked.deployment = {
-          ...update,
-          log: [],
-          log_start: tracked.deployment.log_start
-        };
+        tracked.log = kept.concat(update.value.log);
+        tracked.deployment = { ...update.value, log: [], logStart: firstLine };
         failures = 0;
-      } catch (error) {
-        failures += 1;
-        if (failures >= 5) {
-          tracked.deployment = {
-            ...tracked.deployment,
-            status: 'failed',
-            error: `Lost track of the deployment: ${errorMessage(error)}`
-          };
-        }
+      } else if (++failures >= DEPLOYMENT_LOST_AFTER) {
+        tracked.deployment = {
+          ...tracked.deployment,
+          status: 'failed',
+          error: `Lost track of the deployment: ${update.message}`
+        };
       }
       this._changed.emit();
     }
-    void this._servicesPoll.refresh();
+    void this._reread(this.services);
   }
 
   private _changed = new Signal<this, void>(this);
-  private _models: IModel[] = [];
-  private _services: IService[] = [];
-  private _modelsLoaded = false;
-  private _servicesLoaded = false;
-  private _modelsError: string | null = null;
-  private _servicesError: string | null = null;
   private _deployments: ITrackedDeployment[] = [];
-  private _servicesPoll: Poll;
-  private _modelsPoll: Poll;
+  private _polls: Poll[];
   private _isDisposed = false;
 }

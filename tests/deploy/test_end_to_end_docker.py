@@ -80,7 +80,7 @@ def test_sentiment_with_the_cli(services, sentiment_project, workspace):
         "--dc", "deploymentConfig.json")
     shown = json.loads(cli("service", "show", "-n", "sentiment-cli", "-o", "json"))
     assert shown["state"] == "Healthy"
-    assert_sentiment(shown["scoring_uri"])
+    assert_sentiment(shown["scoringUri"])
     answer = json.loads(cli("service", "run", "-n", "sentiment-cli", "-d", json.dumps({"text": "Today is a great day!"})))
     assert answer["label"] == "POSITIVE"
     assert "sentiment-cli" in cli("service", "list")

@@ -3,7 +3,7 @@
  */
 import * as React from 'react';
 
-import { ITrackedDeployment } from './model';
+import { ITrackedDeployment } from '../model';
 
 export interface IDeploymentProgressProps {
   tracked: ITrackedDeployment;
@@ -29,11 +29,11 @@ export function DeploymentProgress(
   );
   let summary: string;
   if (deployment.status === 'running') {
-    summary = `Deploying ${deployment.service_name}: ${deployment.phase} (${percent}%)`;
+    summary = `Deploying ${deployment.serviceName}: ${deployment.phase} (${percent}%)`;
   } else if (deployment.status === 'succeeded') {
-    summary = `Deployed ${deployment.service_name} in ${deployment.elapsed_s.toFixed(1)} s`;
+    summary = `Deployed ${deployment.serviceName} in ${deployment.elapsedSeconds.toFixed(1)} s`;
   } else {
-    summary = `Deploying ${deployment.service_name} failed`;
+    summary = `Deploying ${deployment.serviceName} failed`;
   }
 
   return (
@@ -59,9 +59,9 @@ export function DeploymentProgress(
       {deployment.error && (
         <div className="jp-Deploy-error">{deployment.error}</div>
       )}
-      {deployment.status === 'succeeded' && deployment.service?.scoring_uri && (
+      {deployment.status === 'succeeded' && deployment.service?.scoringUri && (
         <div className="jp-Deploy-dim">
-          Scoring URI: <code>{deployment.service.scoring_uri}</code>
+          Scoring URI: <code>{deployment.service.scoringUri}</code>
         </div>
       )}
       {props.showLog && (

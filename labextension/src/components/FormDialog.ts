@@ -1,5 +1,7 @@
-import { Dialog } from '@jupyterlab/apputils';
-import { Widget } from '@lumino/widgets';
+/**
+ * The one way the panel opens a dialog whose body is a React form (Deploy, Test).
+ */
+import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 
 /**
  * A JupyterLab dialog whose body is a form with its own submit button.
@@ -8,7 +10,7 @@ import { Widget } from '@lumino/widgets';
  * inside the body is left to the form (which submits itself), while Escape and the footer buttons behave
  * as usual.
  */
-export class FormDialog<T> extends Dialog<T> {
+class FormDialog extends Dialog<void> {
   handleEvent(event: Event): void {
     if (
       event.type === 'keydown' &&
@@ -26,11 +28,17 @@ export class FormDialog<T> extends Dialog<T> {
   }
 }
 
-/** Show `body` in a FormDialog with only a Close button; resolves when it is closed. */
-export function openFormDialog(title: string, body: Widget): Promise<void> {
-  const dialog = new FormDialog<void>({
+/**
+ * Show `form` in a dialog with only a Close button; resolves when it is closed. The form is unmounted then,
+ * but whatever it started on the model (a deployment) goes on.
+ */
+export function openFormDialog(
+  title: string,
+  form: JSX.Element
+): Promise<void> {
+  const dialog = new FormDialog({
     title,
-    body,
+    body: ReactWidget.create(form),
     buttons: [Dialog.cancelButton({ label: 'Close' })],
     hasClose: true
   });

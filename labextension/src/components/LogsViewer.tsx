@@ -6,18 +6,18 @@ import * as React from 'react';
 import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
 import { Button } from '@jupyterlab/ui-components';
 
-import { getServiceLogs } from './client';
+import { DeploymentsModel } from '../model';
 import { deployIcon } from './icons';
-import { errorMessage } from './request';
 
 const LINE_CHOICES = [50, 200, 1000, 5000];
 const FOLLOW_MS = 2000;
 
 /** A main-area widget showing `GET services/{name}/logs`. */
 export function createLogsViewer(
+  model: DeploymentsModel,
   serviceName: string
 ): MainAreaWidget<LogsView> {
-  const content = new LogsView(serviceName);
+  const content = new LogsView(model, serviceName);
   const widget = new MainAreaWidget({ content });
   widget.id = `jupyter-deploy-logs-${serviceName}`;
   widget.title.label = `Logs: ${serviceName}`;
@@ -27,7 +27,10 @@ export function createLogsViewer(
 }
 
 export class LogsView extends ReactWidget {
-  constructor(readonly serviceName: string) {
+  constructor(
+    private readonly _model: DeploymentsModel,
+    readonly serviceName: string
+  ) {
     super();
     this.addClass('jp-Deploy-logsView');
   }
@@ -35,6 +38,7 @@ export class LogsView extends ReactWidget {
   render(): JSX.Element {
     return (
       <LogsContent
+        model={this._model}
         serviceName={this.serviceName}
         isVisible={() => this.isVisible}
       />
@@ -43,6 +47,7 @@ export class LogsView extends ReactWidget {
 }
 
 function LogsContent(props: {
+  model: DeploymentsModel;
   serviceName: string;
   isVisible: () => boolean;
 }): JSX.Element {
@@ -54,15 +59,13 @@ function LogsContent(props: {
   const preRef = React.useRef<HTMLPreElement>(null);
 
   const read = React.useCallback(async () => {
-    try {
-      const answer = await getServiceLogs(props.serviceName, lines);
-      setLogs(answer.logs);
-      setError(null);
-    } catch (reason) {
-      setError(errorMessage(reason));
+    const outcome = await props.model.serviceLogs(props.serviceName, lines);
+    if (outcome.ok) {
+      setLogs(outcome.value.logs);
     }
+    setError(outcome.ok ? null : outcome.message);
     setReadAt(new Date());
-  }, [props.serviceName, lines]);
+  }, [props.model, props.serviceName, lines]);
 
   React.useEffect(() => {
     void read();

@@ -4,50 +4,54 @@
  */
 import * as React from 'react';
 
-import { ReactWidget } from '@jupyterlab/apputils';
-
-import { testService } from './client';
+import { IEndpointTest, IService } from '../api/types';
+import { DeploymentsModel } from '../model';
 import { openFormDialog } from './FormDialog';
-import { errorMessage } from './request';
-import { IEndpointTest, IService } from './tokens';
 
 /** The body Azure's samples send first. */
 export const DEFAULT_TEST_BODY = '{"text": "Today is a great day!"}';
 
-export function openTestDialog(service: IService): Promise<void> {
-  return openFormDialog(`Test ${service.name}`, new TestForm(service));
+/** The most times the dialog sends one request (the server allows more; long runs suit `%%test_endpoint`). */
+const MAX_REPEAT = 1000;
+
+export function openTestDialog(
+  model: DeploymentsModel,
+  service: IService
+): Promise<void> {
+  return openFormDialog(
+    `Test ${service.name}`,
+    <TestForm model={model} service={service} />
+  );
 }
 
-class TestForm extends ReactWidget {
-  constructor(private readonly _service: IService) {
-    super();
-    this.addClass('jp-Deploy-testForm');
-  }
-
-  render(): JSX.Element {
-    return <TestFormView service={this._service} />;
+/** Why `body` is not JSON, as a warning (it is sent anyway); null when it is JSON. */
+function jsonWarning(body: string): string | null {
+  try {
+    JSON.parse(body);
+    return null;
+  } catch (reason) {
+    // JSON.parse throws only SyntaxError.
+    return `Not valid JSON (${(reason as SyntaxError).message}); it is sent as typed.`;
   }
 }
 
-function TestFormView(props: { service: IService }): JSX.Element {
-  const { service } = props;
+function TestForm(props: {
+  model: DeploymentsModel;
+  service: IService;
+}): JSX.Element {
+  const { model, service } = props;
   const [body, setBody] = React.useState(DEFAULT_TEST_BODY);
   const [repeat, setRepeat] = React.useState('1');
   const [sending, setSending] = React.useState(false);
   const [result, setResult] = React.useState<IEndpointTest | null>(null);
   const [error, setError] = React.useState<string | null>(null);
 
-  const jsonProblem = React.useMemo(() => {
-    try {
-      JSON.parse(body);
-      return null;
-    } catch (reason) {
-      return `Not valid JSON (${errorMessage(reason)}); it is sent as typed.`;
-    }
-  }, [body]);
+  const warning = React.useMemo(() => jsonWarning(body), [body]);
   const repeatCount = Number(repeat);
   const repeatInvalid =
-    !Number.isInteger(repeatCount) || repeatCount < 1 || repeatCount > 1000;
+    !Number.isInteger(repeatCount) ||
+    repeatCount < 1 ||
+    repeatCount > MAX_REPEAT;
 
   const send = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -56,20 +60,19 @@ function TestFormView(props: { service: IService }): JSX.Element {
     }
     setSending(true);
     setError(null);
-    try {
-      setResult(await testService(service.name, { body, repeat: repeatCount }));
-    } catch (reason) {
-      setResult(null);
-      setError(errorMessage(reason));
-    } finally {
-      setSending(false);
-    }
+    const outcome = await model.testEndpoint(service.name, {
+      body,
+      repeat: repeatCount
+    });
+    setResult(outcome.ok ? outcome.value : null);
+    setError(outcome.ok ? null : outcome.message);
+    setSending(false);
   };
 
   return (
     <form className="jp-Deploy-form" onSubmit={send}>
       <div className="jp-Deploy-dim">
-        POST <code>{service.scoring_uri ?? service.name}</code>
+        POST <code>{service.scoringUri ?? service.name}</code>
       </div>
       <label className="jp-Deploy-field">
         <span>Request body</span>
@@ -82,7 +85,7 @@ function TestFormView(props: { service: IService }): JSX.Element {
           onChange={event => setBody(event.target.value)}
         />
       </label>
-      {jsonProblem && <div className="jp-Deploy-warning">{jsonProblem}</div>}
+      {warning && <div className="jp-Deploy-warning">{warning}</div>}
       <div className="jp-Deploy-submitRow">
         <button
           type="submit"
@@ -106,7 +109,7 @@ function TestFormView(props: { service: IService }): JSX.Element {
       </div>
       {repeatInvalid && (
         <div className="jp-Deploy-error">
-          Send the request from 1 to 1000 times.
+          Send the request from 1 to {MAX_REPEAT} times.
         </div>
       )}
       {error && <div className="jp-Deploy-error">{error}</div>}
@@ -117,22 +120,23 @@ function TestFormView(props: { service: IService }): JSX.Element {
 
 function TestResult(props: { result: IEndpointTest }): JSX.Element {
   const { result } = props;
-  const ok = result.status >= 200 && result.status < 300;
+  const ok =
+    result.status !== null && result.status >= 200 && result.status < 300;
   const pretty =
     typeof result.body === 'string'
       ? result.body
       : JSON.stringify(result.body, null, 2);
   return (
-    <div className="jp-Deploy-testResult" data-status={result.status}>
+    <div className="jp-Deploy-testResult" data-status={result.status ?? ''}>
       <div className="jp-Deploy-testSummary">
         <span className="jp-Deploy-httpStatus" data-ok={ok}>
-          HTTP {result.status}
+          {result.status === null ? 'No answer' : `HTTP ${result.status}`}
         </span>
-        <span>{result.latency_ms.toFixed(1)} ms</span>
+        <span>{formatMs(result.latencyMs)}</span>
         {result.repeat > 1 && (
           <span className="jp-Deploy-dim">
-            {result.repeat} requests: p50 {formatMs(result.p50_ms)}, p90{' '}
-            {formatMs(result.p90_ms)}, p99 {formatMs(result.p99_ms)},{' '}
+            {result.repeat} requests: p50 {formatMs(result.p50Ms)}, p90{' '}
+            {formatMs(result.p90Ms)}, p99 {formatMs(result.p99Ms)},{' '}
             {result.errors} {result.errors === 1 ? 'error' : 'errors'}
           </span>
         )}

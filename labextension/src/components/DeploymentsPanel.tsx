@@ -17,15 +17,13 @@ import {
 } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 
-import { deleteService, getStatus } from './client';
+import { IService } from '../api/types';
+import { DeploymentsModel } from '../model';
 import { openDeployDialog } from './DeployDialog';
 import { deployIcon } from './icons';
-import { DeploymentsModel } from './model';
 import { ModelsTree } from './ModelsTree';
-import { errorMessage } from './request';
 import { ServicesList } from './ServicesList';
 import { openTestDialog } from './TestDialog';
-import { IDeployStatus, IService } from './tokens';
 
 export const PANEL_ID = 'jupyter-deploy-panel';
 
@@ -52,11 +50,6 @@ export class DeploymentsPanel extends ReactWidget {
     return openDeployDialog(this.model);
   }
 
-  /** Re-read the engine status, models and services. */
-  async refresh(): Promise<void> {
-    await Promise.all([this._refreshStatus(), this.model.refresh()]);
-  }
-
   dispose(): void {
     if (this.isDisposed) {
       return;
@@ -67,7 +60,7 @@ export class DeploymentsPanel extends ReactWidget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    void this.refresh();
+    void this.model.refresh();
   }
 
   render(): JSX.Element {
@@ -76,27 +69,14 @@ export class DeploymentsPanel extends ReactWidget {
         {() => (
           <PanelView
             model={this.model}
-            status={this._status}
-            statusError={this._statusError}
             onDeploy={() => void this.deploy()}
-            onRefresh={() => void this.refresh()}
             onLogs={service => this._openLogs(service.name)}
-            onTest={service => void openTestDialog(service)}
+            onTest={service => void openTestDialog(this.model, service)}
             onUndeploy={service => void this._undeploy(service)}
           />
         )}
       </UseSignal>
     );
-  }
-
-  private async _refreshStatus(): Promise<void> {
-    try {
-      this._status = await getStatus();
-      this._statusError = null;
-    } catch (error) {
-      this._statusError = errorMessage(error);
-    }
-    this.update();
   }
 
   private async _undeploy(service: IService): Promise<void> {
@@ -108,35 +88,29 @@ export class DeploymentsPanel extends ReactWidget {
     if (!answer.button.accept) {
       return;
     }
-    try {
-      await deleteService(service.name);
-      this.model.forgetService(service.name);
-    } catch (error) {
+    const outcome = await this.model.undeploy(service.name);
+    if (!outcome.ok) {
       await showErrorMessage(
         `Could not undeploy ${service.name}`,
-        errorMessage(error)
+        outcome.message
       );
     }
   }
 
   private _openLogs: (serviceName: string) => void;
-  private _status: IDeployStatus | null = null;
-  private _statusError: string | null = null;
 }
 
 interface IPanelViewProps {
   model: DeploymentsModel;
-  status: IDeployStatus | null;
-  statusError: string | null;
   onDeploy: () => void;
-  onRefresh: () => void;
   onLogs: (service: IService) => void;
   onTest: (service: IService) => void;
   onUndeploy: (service: IService) => void;
 }
 
 function PanelView(props: IPanelViewProps): JSX.Element {
-  const { model, status } = props;
+  const { model } = props;
+  const status = model.status.value;
   return (
     <div className="jp-Deploy-panelContent">
       <header className="jp-Deploy-header">
@@ -144,11 +118,11 @@ function PanelView(props: IPanelViewProps): JSX.Element {
         <ToolbarButtonComponent
           icon={refreshIcon}
           tooltip="Refresh models and services"
-          onClick={props.onRefresh}
+          onClick={() => void model.refresh()}
         />
       </header>
-      {props.statusError && (
-        <div className="jp-Deploy-error">{props.statusError}</div>
+      {model.status.error && (
+        <div className="jp-Deploy-error">{model.status.error}</div>
       )}
       {status && !status.docker.running && (
         <div className="jp-Deploy-warning">
@@ -169,11 +143,7 @@ function PanelView(props: IPanelViewProps): JSX.Element {
           </Button>
         </div>
         <ServicesList
-          services={model.services}
-          error={model.servicesError}
-          loaded={model.loaded}
-          deployments={model.deployments}
-          onDismissDeployment={id => model.dismissDeployment(id)}
+          model={model}
           onLogs={props.onLogs}
           onTest={props.onTest}
           onUndeploy={props.onUndeploy}
@@ -184,11 +154,7 @@ function PanelView(props: IPanelViewProps): JSX.Element {
         <div className="jp-Deploy-sectionHeader">
           <h3>Models</h3>
         </div>
-        <ModelsTree
-          models={model.models}
-          error={model.modelsError}
-          loaded={model.loaded}
-        />
+        <ModelsTree groups={model.models} />
       </section>
 
       {status && (

@@ -1,33 +1,29 @@
 /**
  * Local web services with their live state and what can be done with each: Reload, Logs, Test, Undeploy.
+ * Deployments started from this panel are shown above them until dismissed.
  */
 import * as React from 'react';
 
 import { Button } from '@jupyterlab/ui-components';
 
-import { reloadService } from './client';
+import { IService } from '../api/types';
+import { DeploymentsModel } from '../model';
 import { DeploymentProgress } from './DeploymentProgress';
-import { ITrackedDeployment } from './model';
-import { errorMessage } from './request';
 import { StateBadge } from './StateBadge';
-import { IService } from './tokens';
 
 export interface IServicesListProps {
-  services: IService[];
-  error: string | null;
-  loaded: boolean;
-  /** Deployments started from this panel, shown above the services until dismissed. */
-  deployments: ITrackedDeployment[];
-  onDismissDeployment: (id: string) => void;
+  model: DeploymentsModel;
   onLogs: (service: IService) => void;
   onTest: (service: IService) => void;
   onUndeploy: (service: IService) => void;
 }
 
 export function ServicesList(props: IServicesListProps): JSX.Element {
+  const { model } = props;
+  const services = model.services;
   return (
     <div className="jp-Deploy-services">
-      {props.deployments.map(tracked => (
+      {model.deployments.map(tracked => (
         <div className="jp-Deploy-tracked" key={tracked.deployment.id}>
           <DeploymentProgress tracked={tracked} showLog={false} />
           {tracked.deployment.status !== 'running' && (
@@ -35,33 +31,31 @@ export function ServicesList(props: IServicesListProps): JSX.Element {
               small
               minimal
               title="Stop showing this deployment"
-              onClick={() => props.onDismissDeployment(tracked.deployment.id)}
+              onClick={() => model.dismissDeployment(tracked.deployment.id)}
             >
               Dismiss
             </Button>
           )}
         </div>
       ))}
-      {props.error && <div className="jp-Deploy-error">{props.error}</div>}
-      {!props.error && !props.loaded && (
+      {services.error && (
+        <div className="jp-Deploy-error">{services.error}</div>
+      )}
+      {!services.error && !services.loaded && (
         <div className="jp-Deploy-empty">Loading services…</div>
       )}
-      {!props.error && props.loaded && props.services.length === 0 && (
+      {!services.error && services.loaded && services.value.length === 0 && (
         <div className="jp-Deploy-empty">
           No service running. Deploy a model to start one.
         </div>
       )}
       <ul className="jp-Deploy-serviceList">
-        {props.services.map(service => (
+        {services.value.map(service => (
           <ServiceItem key={service.name} service={service} {...props} />
         ))}
       </ul>
     </div>
   );
-}
-
-interface IServiceItemProps extends IServicesListProps {
-  service: IService;
 }
 
 /** What the last Reload said: how long it took, or why the new script was refused. */
@@ -70,26 +64,60 @@ interface IReloadOutcome {
   text: string;
 }
 
-function ServiceItem(props: IServiceItemProps): JSX.Element {
-  const { service } = props;
+/** One button under a service. */
+interface IServiceAction {
+  label: string;
+  /** The tooltip, which says what the action does. */
+  title: string;
+  onClick: () => void;
+  disabled?: boolean;
+}
+
+function ServiceItem(
+  props: IServicesListProps & { service: IService }
+): JSX.Element {
+  const { model, service } = props;
   const [reloading, setReloading] = React.useState(false);
   const [reload, setReload] = React.useState<IReloadOutcome | null>(null);
 
   const doReload = async () => {
     setReloading(true);
     setReload(null);
-    try {
-      const result = await reloadService(service.name);
-      setReload({
-        ok: true,
-        text: `Reloaded in ${result.seconds.toFixed(2)} s`
-      });
-    } catch (error) {
-      setReload({ ok: false, text: errorMessage(error) });
-    } finally {
-      setReloading(false);
-    }
+    const outcome = await model.reload(service.name);
+    setReload(
+      outcome.ok
+        ? {
+            ok: true,
+            text: `Reloaded in ${outcome.value.seconds.toFixed(2)} s`
+          }
+        : { ok: false, text: outcome.message }
+    );
+    setReloading(false);
   };
+
+  const actions: IServiceAction[] = [
+    {
+      label: reloading ? 'Reloading…' : 'Reload',
+      title: 'Serve the edited entry script without rebuilding',
+      onClick: () => void doReload(),
+      disabled: reloading
+    },
+    {
+      label: 'Logs',
+      title: "Show the container's log",
+      onClick: () => props.onLogs(service)
+    },
+    {
+      label: 'Test',
+      title: 'Send a request to the scoring endpoint',
+      onClick: () => props.onTest(service)
+    },
+    {
+      label: 'Undeploy',
+      title: 'Delete the service and its container',
+      onClick: () => props.onUndeploy(service)
+    }
+  ];
 
   return (
     <li className="jp-Deploy-service" data-service={service.name}>
@@ -99,50 +127,29 @@ function ServiceItem(props: IServiceItemProps): JSX.Element {
       </div>
       <div className="jp-Deploy-dim">
         {service.models.join(', ')}
-        {service.entry_script ? ` · ${service.entry_script}` : ''}
+        {service.entryScript ? ` · ${service.entryScript}` : ''}
       </div>
-      {service.scoring_uri && (
+      {service.scoringUri && (
         <div className="jp-Deploy-uri">
-          <a href={service.scoring_uri} target="_blank" rel="noreferrer">
-            {service.scoring_uri}
+          <a href={service.scoringUri} target="_blank" rel="noreferrer">
+            {service.scoringUri}
           </a>
         </div>
       )}
       {service.error && <div className="jp-Deploy-error">{service.error}</div>}
       <div className="jp-Deploy-actions">
-        <Button
-          small
-          minimal
-          disabled={reloading}
-          onClick={doReload}
-          title="Serve the edited entry script without rebuilding"
-        >
-          {reloading ? 'Reloading…' : 'Reload'}
-        </Button>
-        <Button
-          small
-          minimal
-          onClick={() => props.onLogs(service)}
-          title="Show the container's log"
-        >
-          Logs
-        </Button>
-        <Button
-          small
-          minimal
-          onClick={() => props.onTest(service)}
-          title="Send a request to the scoring endpoint"
-        >
-          Test
-        </Button>
-        <Button
-          small
-          minimal
-          onClick={() => props.onUndeploy(service)}
-          title="Delete the service and its container"
-        >
-          Undeploy
-        </Button>
+        {actions.map(action => (
+          <Button
+            key={action.title}
+            small
+            minimal
+            disabled={action.disabled}
+            onClick={action.onClick}
+            title={action.title}
+          >
+            {action.label}
+          </Button>
+        ))}
       </div>
       {reload && (
         <div

@@ -1,0 +1,76 @@
+/**
+ * One typed function per route the panel calls (docs/rest-api.md), all through `requestAPI`.
+ *
+ * Only `DeploymentsModel` (model.ts) imports this module: views ask the model, which keeps what was read.
+ */
+import { jsonBody, requestAPI } from './request';
+import * as types from './types';
+
+const part = encodeURIComponent;
+
+export function listModels(): Promise<types.IModelGroup[]> {
+  return requestAPI<types.IModelGroup[]>('models');
+}
+
+export function listServices(): Promise<types.IService[]> {
+  return requestAPI<types.IService[]>('services');
+}
+
+export async function deleteService(name: string): Promise<void> {
+  await requestAPI<void>(`services/${part(name)}`, jsonBody('DELETE'));
+}
+
+export function getServiceLogs(
+  name: string,
+  lines: number
+): Promise<types.ILogs> {
+  return requestAPI<types.ILogs>(`services/${part(name)}/logs?lines=${lines}`);
+}
+
+export function reloadService(name: string): Promise<types.IReload> {
+  return requestAPI<types.IReload>(
+    `services/${part(name)}/reload`,
+    jsonBody('POST', {})
+  );
+}
+
+export function testService(
+  name: string,
+  request: types.IEndpointTestRequest
+): Promise<types.IEndpointTest> {
+  return requestAPI<types.IEndpointTest>(
+    `services/${part(name)}/test`,
+    jsonBody('POST', request)
+  );
+}
+
+export function startDeployment(
+  request: types.IDeployRequest
+): Promise<types.IDeployment> {
+  return requestAPI<types.IDeployment>(
+    'deployments',
+    jsonBody('POST', request)
+  );
+}
+
+/** The deployment with its log lines from index `since` on. */
+export function getDeployment(
+  id: string,
+  since: number
+): Promise<types.IDeployment> {
+  return requestAPI<types.IDeployment>(
+    `deployments/${part(id)}?since=${since}`
+  );
+}
+
+export function listScripts(): Promise<types.IScript[]> {
+  return requestAPI<types.IScript[]>('scripts');
+}
+
+export function listEnvironments(): Promise<types.IEnvironment[]> {
+  return requestAPI<types.IEnvironment[]>('environments');
+}
+
+export function getStatus(): Promise<types.IStatus> {
+  return requestAPI<types.IStatus>('status');
+}
