@@ -2,7 +2,7 @@
 
 `serialize()` on the core objects, every CLI `-o json` and every REST answer are built from these models, so
 the three never disagree. Keys are camelCase, as `az ml … -o json` printed them (`scoringUri`, `swaggerUri`,
-`computeType`, `createdTime`, `framework`, …). `docs/rest-api.md` and `labextension/src/tokens.ts` mirror this
+`computeType`, `createdTime`, `framework`, …). `docs/rest-api.md` and `labextension/src/api/types.ts` mirror this
 file field by field; request bodies of the REST API live with the server (`server/requests.py`).
 """
 
