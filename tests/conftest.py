@@ -24,7 +24,7 @@ def workspace(tmp_path) -> Workspace:
 
 @pytest.fixture(scope="session")
 def docker_engine():
-    from jupyter_deploy.image.docker_client import docker_client
+    from jupyter_deploy.image.docker_engine import docker_client
     from jupyter_deploy.errors import DockerNotRunning
 
     try:

@@ -3,7 +3,7 @@ one connection to the Docker engine every other room uses."""
 
 from .base import build_base_image, kernel_python_version, resolve_base_image
 from .build import ImageInfo, ensure_environment_image
-from .docker_client import docker_client, reset_docker_client
+from .docker_engine import docker_client, reset_docker_client
 from .wheels import cache_dir, resolve_wheels
 
 __all__ = [

@@ -182,7 +182,7 @@ def test_run_error_is_reported(services, greeting_model, light_env, tmp_path, wo
 
 
 def test_docker_not_running_says_how_to_start_it(monkeypatch):
-    from jupyter_deploy.image import docker_client as engine
+    from jupyter_deploy.image import docker_engine as engine
 
     monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/no-docker-here.sock")
     engine.reset_docker_client()

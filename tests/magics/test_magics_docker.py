@@ -7,7 +7,7 @@ import docker.errors
 import pytest
 
 from jupyter_deploy import LocalWebservice
-from jupyter_deploy.image import docker_client as engine
+from jupyter_deploy.image import docker_engine as engine
 
 pytestmark = pytest.mark.docker
 
@@ -66,7 +66,7 @@ def test_deploy_test_list_logs_reload_undeploy(nb, services, docker_engine, caps
     assert "<svg" in burst._repr_html_()
 
     listed = run(nb, "%services")
-    assert [s.name for s in listed] == ["magic-echo"] and listed.rows[0][1] == "Healthy"
+    assert [s.name for s in listed] == ["magic-echo"] and listed.rows[0]["state"] == "Healthy"
     assert "magic-echo" in listed._repr_html_()
 
     logs = eventually(lambda: (text := run(nb, "%service_logs magic-echo -n 100")) and "POST /score 200" in text and text)

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from jupyter_deploy import Environment, Model, __version__
-from jupyter_deploy.image.docker_client import reset_docker_client
+from jupyter_deploy.image.docker_engine import reset_docker_client
 from jupyter_deploy.deploy.records import save_record as _save_record
 from jupyter_deploy.environment import save_environment
 
