@@ -28,7 +28,6 @@ from .responses import (
     NOT_FOUND_MESSAGE,
     RUN_FAILED_MESSAGE,
     HeaderList,
-    InvalidResponse,
     error_parts,
     json_dumps,
     response_object_parts,
@@ -128,7 +127,7 @@ class ScoringApp:
             )
             message = f"Scoring timeout after {self.timer.timeout_ms} ms"
             return await self._reply(scope, send, started, *error_parts(500, message, True), id_headers)
-        except Exception:
+        except BaseException:  # SystemExit, KeyboardInterrupt, GeneratorExit... from user code: same answer
             log.error("Encountered Exception: " + traceback.format_exc())
             return await self._reply(scope, send, started, *error_parts(500, RUN_FAILED_MESSAGE, True), id_headers)
 
@@ -140,7 +139,7 @@ class ScoringApp:
             else:
                 status, headers, payload = response_object_parts(output, b"x-ms-client-request-id" in header_map)
                 headers.append((b"content-length", b"%d" % len(payload)))
-        except (TypeError, ValueError, RecursionError, InvalidResponse):
+        except BaseException:  # unserializable output, or a response object whose methods raise anything
             log.error("Encountered Exception: " + traceback.format_exc())
             return await self._reply(scope, send, started, *error_parts(500, INTERNAL_ERROR_MESSAGE), id_headers)
         headers.append((b"x-ms-run-fn-exec-ms", b"%.3f" % elapsed_ms))

@@ -150,6 +150,50 @@ def test_exception_in_run_is_a_500_and_the_service_keeps_serving(tmp_path, capsy
     assert call(app, "POST", "/score", content=b"fine").json() == "ok"
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "raise SystemExit(1)",
+        "import sys; sys.exit()",
+        "raise KeyboardInterrupt",
+        "raise GeneratorExit",
+        "class Odd(BaseException): pass\n        raise Odd('odd')",
+    ],
+)
+def test_every_base_exception_from_run_keeps_the_error_format_and_the_worker(tmp_path, statement, capsys):
+    app = make_app(tmp_path, f"""
+def init(): pass
+def run(data):
+    if data == "boom":
+        {statement}
+    return "ok"
+""")
+    failed = call(app, "POST", "/score", content=b"boom", headers={"x-request-id": "abc"})
+    assert failed.status_code == 500
+    assert failed.json() == RUN_FAILED
+    assert failed.headers["content-type"] == "application/json"
+    assert failed.headers["x-ms-run-function-failed"] == "True"
+    assert failed.headers["x-request-id"] == "abc"
+    assert "Encountered Exception" in capsys.readouterr().err
+    assert call(app, "POST", "/score", content=b"fine").json() == "ok"
+
+
+def test_a_response_object_that_raises_system_exit_is_an_internal_error(tmp_path):
+    app = make_app(tmp_path, """
+        class Weird:
+            status_code = 200
+            headers = {}
+            def get_data(self):
+                raise SystemExit(2)
+        def init(): pass
+        def run(data): return Weird()
+    """)
+    response = call(app, "POST", "/score", content=b"x")
+    assert response.status_code == 500
+    assert "x-request-id" in response.headers
+    assert call(app, "GET", "/").status_code == 200
+
+
 def test_unserializable_result_is_azures_internal_error(tmp_path):
     app = make_app(tmp_path, "def init(): pass\ndef run(data): return object()\n")
     response = call(app, "POST", "/score", content=b"x")
