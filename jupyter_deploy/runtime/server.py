@@ -65,12 +65,13 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket) -> None:
     import uvicorn
 
     from .app import ScoringApp
+    from .connection_limits import describe, guarded_protocol_class
 
     app = ScoringApp(settings)
     config = uvicorn.Config(
         app,
         loop="none",
-        http="httptools",
+        http=guarded_protocol_class(settings),  # uvicorn's httptools protocol plus our connection limits
         ws="none",
         lifespan="off",
         access_log=False,
@@ -78,7 +79,7 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket) -> None:
         proxy_headers=False,
         server_header=False,
         date_header=True,
-        timeout_keep_alive=75,
+        timeout_keep_alive=settings.keepalive_timeout_ms / 1000.0,
     )
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
@@ -87,6 +88,7 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket) -> None:
     log.set_flush_scheduler(lambda: loop.call_soon_threadsafe(loop.call_later, LOG_FLUSH_DELAY_S, log.flush))
     _housekeeping(loop, app)
     log.info(f"Scoring timeout is set to {settings.scoring_timeout_ms} ms")
+    log.info(describe(settings))
     loop.create_task(app.lifecycle.load_initial(on_failure=_exit_after_load_failure))
     await server.serve(sockets=[sock])
 

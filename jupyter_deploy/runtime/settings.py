@@ -27,6 +27,11 @@ DEFAULT_PORT = CONTAINER_PORT
 DEFAULT_SCORING_TIMEOUT_MS = 3600 * 1000
 DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DEFAULT_WORKER_COUNT = 1
+DEFAULT_HEADER_TIMEOUT_MS = 10_000  # from connect (or a request's first byte) to the end of its headers
+DEFAULT_KEEPALIVE_TIMEOUT_MS = 15_000  # idle time allowed between requests on one connection
+DEFAULT_MAX_CONNECTIONS = 1000  # per worker; beyond it idle connections are shed, then only probes are served
+DEFAULT_BODY_GRACE_MS = 10_000  # a body may arrive at any pace for this long ...
+DEFAULT_MIN_BODY_BYTES_PER_S = 1024  # ... then must average at least this rate (slow-drip bodies are cut off)
 
 ENV_APP_ROOT = "AML_APP_ROOT"
 ENV_ENTRY_SCRIPT = "AZUREML_ENTRY_SCRIPT"
@@ -37,6 +42,11 @@ ENV_MAX_REQUEST_BYTES = "AZUREML_MAX_REQUEST_BYTES"
 ENV_PORT = "SERVER_PORT"
 ENV_PORT_ALIAS = "AZUREML_SERVER_PORT"
 ENV_WORKER_COUNT = "WORKER_COUNT"
+ENV_HEADER_TIMEOUT_MS = "AZUREML_HEADER_TIMEOUT_MS"
+ENV_KEEPALIVE_TIMEOUT_MS = "AZUREML_KEEPALIVE_TIMEOUT_MS"
+ENV_MAX_CONNECTIONS = "AZUREML_MAX_CONNECTIONS"
+ENV_BODY_GRACE_MS = "AZUREML_BODY_GRACE_MS"
+ENV_MIN_BODY_BYTES_PER_S = "AZUREML_MIN_BODY_BYTES_PER_S"
 ENV_SERVICE_NAME = "SERVICE_NAME"
 ENV_SERVICE_VERSION = "SERVICE_VERSION"
 ENV_SERVICE_PATH_PREFIX = "SERVICE_PATH_PREFIX"
@@ -62,6 +72,11 @@ class RuntimeSettings:
     service_version: str = "1.0"
     service_path_prefix: str = ""
     server_version_header: str = ""
+    header_timeout_ms: int = DEFAULT_HEADER_TIMEOUT_MS
+    keepalive_timeout_ms: int = DEFAULT_KEEPALIVE_TIMEOUT_MS
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    body_grace_ms: int = DEFAULT_BODY_GRACE_MS
+    min_body_bytes_per_s: int = DEFAULT_MIN_BODY_BYTES_PER_S
 
 
 def resolve_entry_script(app_root: str, entry_script: Optional[str]) -> str:
@@ -107,6 +122,11 @@ def load_settings(
         service_version=environ.get(ENV_SERVICE_VERSION, "1.0"),
         service_path_prefix=environ.get(ENV_SERVICE_PATH_PREFIX, ""),
         server_version_header=environ.get(ENV_SERVER_VERSION_HEADER, ""),
+        header_timeout_ms=_integer(environ, ENV_HEADER_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS, minimum=1),
+        keepalive_timeout_ms=_integer(environ, ENV_KEEPALIVE_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, minimum=1),
+        max_connections=_integer(environ, ENV_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, minimum=1),
+        body_grace_ms=_integer(environ, ENV_BODY_GRACE_MS, DEFAULT_BODY_GRACE_MS, minimum=0),
+        min_body_bytes_per_s=_integer(environ, ENV_MIN_BODY_BYTES_PER_S, DEFAULT_MIN_BODY_BYTES_PER_S, minimum=0),
     )
     if settings.worker_count < 1:
         raise SettingsError(f"{ENV_WORKER_COUNT} must be at least 1, got {settings.worker_count}")
