@@ -59,6 +59,14 @@ class ScoringApp:
         self.timer = ScoringTimer(settings.scoring_timeout_ms)
         self.max_request_bytes = settings.max_request_bytes
         self._server_version = settings.server_version_header.encode("latin-1") or None
+        # /score requests this worker holds (one runs, the others wait for the loop). With several workers a
+        # client whose answer leaves others waiting here is sent `connection: close`: it reconnects through
+        # the shared accept queue, where an idle worker takes it (fair queueing; Azure's sync gunicorn
+        # worker closes every connection).
+        self.scoring_in_flight = 0
+        self._rebalance = settings.worker_count > 1
+        # Set by server.py to the supervisor's shared board; None in-process (tests, dry runs): one worker.
+        self.workers_status: Optional[Callable[[], Optional[dict]]] = None
         self._routes: Dict[str, Callable[..., Awaitable[None]]] = {
             "/score": self._score,
             "/": self._liveness,
@@ -72,6 +80,12 @@ class ScoringApp:
             route = self._routes.get(scope["path"])
             if route is None:
                 await _send(send, *error_parts(404, NOT_FOUND_MESSAGE))
+            elif route == self._score:
+                self.scoring_in_flight += 1
+                try:
+                    await route(scope, receive, send)
+                finally:
+                    self.scoring_in_flight -= 1
             else:
                 await route(scope, receive, send)
         elif kind == "lifespan":
@@ -144,6 +158,8 @@ class ScoringApp:
             return await self._reply(scope, send, started, *error_parts(500, INTERNAL_ERROR_MESSAGE), id_headers)
         headers.append((b"x-ms-run-fn-exec-ms", b"%.3f" % elapsed_ms))
         headers += id_headers
+        if self._rebalance and self.scoring_in_flight > 1:
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
         log.access(method, "/score", scope["query_string"], status, (_perf_counter() - started) * 1000, len(payload))
@@ -205,7 +221,16 @@ class ScoringApp:
         if not await self._probe_method_ok(scope, send, "GET, HEAD, OPTIONS"):
             return
         status, document = self.lifecycle.readiness()
+        document["workers"] = self._workers()
         await _send(send, status, [JSON_TYPE], json_dumps(document).encode())
+
+    def _workers(self) -> dict:
+        """``{"count", "ready", "restarts", "last_death"}`` for every worker of the service (see supervisor.py)."""
+        board = self.workers_status() if self.workers_status is not None else None
+        if board is None:
+            loaded = self.lifecycle.current is not None
+            return {"count": 1, "ready": int(loaded), "restarts": 0, "last_death": None}
+        return board
 
     async def _swagger(self, scope: dict, receive: Receive, send: Send) -> None:
         if not await self._probe_method_ok(scope, send, "GET, HEAD, OPTIONS"):

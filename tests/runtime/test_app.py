@@ -402,7 +402,10 @@ def test_before_init_finishes_score_is_503_and_liveness_is_200(tmp_path):
     app = make_app(tmp_path, ECHO, load=False)
     assert call(app, "GET", "/").status_code == 200
     ready = call(app, "GET", "/ready")
-    assert (ready.status_code, ready.json()) == (503, {"status": "initializing"})
+    assert (ready.status_code, ready.json()) == (
+        503,
+        {"status": "initializing", "workers": {"count": 1, "ready": 0, "restarts": 0, "last_death": None}},
+    )
     score = call(app, "POST", "/score", content=b"x")
     assert score.status_code == 503 and "initializing" in score.json()["message"]
     assert call(app, "GET", "/swagger.json").status_code == 503
@@ -439,3 +442,30 @@ def test_reload_reimports_sibling_modules_and_a_failed_reload_keeps_the_old_scri
     assert (ready["generation"], ready["reloads"]) == (2, 2)
     assert "ValueError: broken edit" in ready["last_reload_error"]
     assert call(app, "POST", "/score", json={"data": "a"}).json() == "two"
+
+
+def test_with_several_workers_an_answer_that_leaves_others_waiting_closes_its_connection(tmp_path):
+    app = make_app(tmp_path, ECHO, WORKER_COUNT="2")
+    scope = {
+        "type": "http", "method": "POST", "path": "/score", "query_string": b"", "headers": [],
+        "scheme": "http", "server": ("127.0.0.1", 5001), "client": ("127.0.0.1", 40000), "root_path": "",
+    }
+
+    async def one(answers):
+        async def receive():
+            await asyncio.sleep(0)  # the body arrives later: the other request gets in meanwhile
+            return {"type": "http.request", "body": b"x", "more_body": False}
+
+        async def send(message):
+            answers.append(message)
+
+        await app(dict(scope), receive, send)
+        return dict(answers[0]["headers"])
+
+    async def two_at_once():
+        return await asyncio.gather(one([]), one([]))
+
+    first, second = asyncio.run(two_at_once())
+    assert first.get(b"connection") == b"close"  # the second was still waiting on this worker
+    assert b"connection" not in second
+    assert "connection" not in call(app, "POST", "/score", content=b"x").headers
