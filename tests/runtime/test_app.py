@@ -469,3 +469,28 @@ def test_with_several_workers_an_answer_that_leaves_others_waiting_closes_its_co
     assert first.get(b"connection") == b"close"  # the second was still waiting on this worker
     assert b"connection" not in second
     assert "connection" not in call(app, "POST", "/score", content=b"x").headers
+
+
+def test_rawhttp_uploads_are_werkzeug_file_storages_with_seekable_streams(tmp_path):
+    app = make_app(tmp_path, """
+        from azureml.contrib.services.aml_request import rawhttp
+        from azureml.contrib.services.aml_response import AMLResponse
+        from werkzeug.datastructures import FileStorage
+
+        def init(): pass
+
+        @rawhttp
+        def run(req):
+            uploads = req.files.getlist("file")
+            stream = uploads[0].stream
+            stream.read(4)
+            stream.seek(0)  # what PIL's Image.open does first
+            data = b"".join(upload.stream.read() for upload in uploads)
+            kinds = ",".join(type(upload).__name__ for upload in uploads)
+            return AMLResponse(data, 200, {"Content-Type": "image/png", "X-Kinds": kinds})
+    """)
+    files = [("file", ("a.png", io.BytesIO(PNG_BYTES), "image/png")), ("file", ("b.png", io.BytesIO(b"2"), "image/png"))]
+    response = call(app, "POST", "/score", files=files)
+    assert response.status_code == 200
+    assert response.content == PNG_BYTES + b"2"
+    assert response.headers["x-kinds"] == "FileStorage, FileStorage"  # a comma repeats the header (Azure)
