@@ -69,8 +69,10 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     app = ScoringApp(settings)
     if board is not None:
         app.workers_status = board.read
+    from .cors import parse_origins, wrap
+
     config = uvicorn.Config(
-        app,
+        wrap(app, parse_origins(settings.cors_origins)),  # CORS per AML_CORS_ORIGINS, outermost
         loop="none",
         http=guarded_protocol_class(settings),  # uvicorn's httptools protocol plus our connection limits
         ws="none",

@@ -42,6 +42,7 @@ ENV_MAX_REQUEST_BYTES = "AZUREML_MAX_REQUEST_BYTES"
 ENV_PORT = "SERVER_PORT"
 ENV_PORT_ALIAS = "AZUREML_SERVER_PORT"
 ENV_WORKER_COUNT = "WORKER_COUNT"
+ENV_CORS_ORIGINS = "AML_CORS_ORIGINS"
 ENV_HEADER_TIMEOUT_MS = "AZUREML_HEADER_TIMEOUT_MS"
 ENV_KEEPALIVE_TIMEOUT_MS = "AZUREML_KEEPALIVE_TIMEOUT_MS"
 ENV_MAX_CONNECTIONS = "AZUREML_MAX_CONNECTIONS"
@@ -77,6 +78,7 @@ class RuntimeSettings:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     body_grace_ms: int = DEFAULT_BODY_GRACE_MS
     min_body_bytes_per_s: int = DEFAULT_MIN_BODY_BYTES_PER_S
+    cors_origins: str = ""  # AML_CORS_ORIGINS, comma-separated; empty: no CORS headers
 
 
 def resolve_entry_script(app_root: str, entry_script: Optional[str]) -> str:
@@ -127,6 +129,7 @@ def load_settings(
         max_connections=_integer(environ, ENV_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, minimum=1),
         body_grace_ms=_integer(environ, ENV_BODY_GRACE_MS, DEFAULT_BODY_GRACE_MS, minimum=0),
         min_body_bytes_per_s=_integer(environ, ENV_MIN_BODY_BYTES_PER_S, DEFAULT_MIN_BODY_BYTES_PER_S, minimum=0),
+        cors_origins=environ.get(ENV_CORS_ORIGINS, ""),
     )
     if settings.worker_count < 1:
         raise SettingsError(f"{ENV_WORKER_COUNT} must be at least 1, got {settings.worker_count}")
