@@ -1,8 +1,10 @@
 """Which loaded script serves requests: the initial load, SIGHUP reloads, and what /ready reports.
 
-Import and init() run on a worker thread so the event loop keeps answering ``GET /`` (and the old script
-keeps scoring during a reload). The swap happens on the loop thread in one assignment, so a request sees
-either the old script or the new one, never a half-initialised one. A failed reload keeps the old script.
+Import and init() run on the event loop's thread, the thread run() runs on: Azure's sync worker runs both on
+one thread, and scripts that keep per-thread state (TF1 graphs and sessions, thread-local clients) need it.
+The loop therefore waits while init() runs, as a gunicorn worker does not accept before its script loaded:
+requests arriving meanwhile queue in the socket's backlog (other workers keep serving). The swap happens in
+one assignment, so a request sees either the old script or the new one; a failed reload keeps the old one.
 """
 
 from __future__ import annotations
@@ -70,9 +72,9 @@ class ScriptLifecycle:
 
     async def load_initial(self, on_failure: Callable[[str], None]) -> None:
         """Load on a worker thread; on failure call ``on_failure(traceback_text)`` (the server exits there)."""
-        loop = asyncio.get_running_loop()
+        await asyncio.sleep(0)  # let the server start first
         try:
-            script = await loop.run_in_executor(None, load_and_init, self.settings)
+            script = load_and_init(self.settings)  # on the loop thread, where run() will run
         except LoadFailed as failure:
             self.initial_error = failure.details
             on_failure(failure.details)
@@ -94,13 +96,12 @@ class ScriptLifecycle:
             self._reload_pending = True
             return
         self._reloading = True
-        loop = asyncio.get_running_loop()
         try:
             while True:
                 self._reload_pending = False
                 log.info(f"Reloading the entry script {self.settings.entry_script}")
                 try:
-                    script = await loop.run_in_executor(None, load_and_init, self.settings)
+                    script = load_and_init(self.settings)  # the loop thread: run()'s thread
                 except LoadFailed as failure:
                     log.error("Reload failed; still serving the previous script:\n" + failure.details)
                     self.last_reload_error = traceback_tail(failure.details)
@@ -108,6 +109,7 @@ class ScriptLifecycle:
                     self._install(script)
                     self.last_reload_error = None
                 self.reloads += 1
+                await asyncio.sleep(0)  # SIGHUPs that arrived meanwhile are handled here
                 if not self._reload_pending:
                     break
         finally:

@@ -5,6 +5,7 @@ EXIT_LOAD_FAILED and the cause."""
 from __future__ import annotations
 
 import http.client
+import json
 import signal
 import subprocess
 
@@ -95,3 +96,29 @@ def test_a_script_that_crashes_on_every_start_stops_with_exit_code_3_and_the_cau
             service.process.kill()
     assert service.process.returncode == 3
     assert "crashed on every start (3 times in a row): killed by SIGSEGV (signal 11)" in stderr
+
+
+def test_init_and_run_share_one_thread_and_its_thread_local_state(tmp_path, runtimes):
+    write_script(tmp_path, """
+        import threading, time
+
+        state = threading.local()
+
+        def init():
+            global init_thread
+            init_thread = threading.get_ident()
+            state.session = "tf1-style session"
+
+        def run(data):
+            if data == "slow":
+                time.sleep(30)
+            return {"same_thread": threading.get_ident() == init_thread,
+                    "session": getattr(state, "session", None)}
+    """)
+    service = start(tmp_path, env={"SCORING_TIMEOUT_MS": "300"})
+    runtimes.append(service)
+    service.wait_until(lambda ready: ready.get("status") == "ready")
+    status, _, body = service.request("POST", "/score", b"x")
+    assert (status, json.loads(body)) == (200, {"same_thread": True, "session": "tf1-style session"})
+    status, _, body = service.request("POST", "/score", b"slow")  # the timeout still interrupts run()
+    assert (status, json.loads(body)) == (500, {"message": "Scoring timeout after 300 ms"})
