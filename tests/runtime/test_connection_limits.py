@@ -46,6 +46,16 @@ def limited(tmp_path, runtimes):
     return service
 
 
+@pytest.fixture
+def capped(tmp_path, runtimes):
+    """The cap tests hold connections open mid-request: a header timeout they never reach, however loaded."""
+    write_script(tmp_path, SCRIPT)
+    service = start(tmp_path, env={**LIMITS, "AZUREML_HEADER_TIMEOUT_MS": "60000"})
+    runtimes.append(service)
+    service.wait_until(lambda ready: ready.get("status") == "ready")
+    return service
+
+
 def connect(service, timeout: float = 10.0) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", service.port), timeout=timeout)
     return sock
@@ -123,7 +133,8 @@ def test_a_slow_drip_body_is_cut_off(limited):
     assert limited.request("POST", "/score", b"abc")[2] == b'{"len": 3}'
 
 
-def test_at_the_cap_idle_connections_are_shed_and_probes_still_answer(limited):
+def test_at_the_cap_idle_connections_are_shed_and_probes_still_answer(capped):
+    limited = capped
     busy = []
     try:
         # Four connections in the middle of their headers: nothing idle to shed.
@@ -140,7 +151,8 @@ def test_at_the_cap_idle_connections_are_shed_and_probes_still_answer(limited):
             sock.close()
 
 
-def test_at_the_cap_the_oldest_idle_connection_makes_room(limited):
+def test_at_the_cap_the_oldest_idle_connection_makes_room(capped):
+    limited = capped
     idle = [connect(limited) for _ in range(4)]
     try:
         status, _, body = limited.request("POST", "/score", b"abcd")
