@@ -26,7 +26,12 @@ def read_config_file(path: str | os.PathLike) -> dict:
     file = Path(path)
     if not file.is_file():
         raise ConfigFileError(f"Config file '{path}' does not exist; check the path.")
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"Config file '{path}' is not UTF-8 text; save it as UTF-8 JSON or YAML.") from None
+    except OSError as error:
+        raise ConfigFileError(f"Config file '{path}' cannot be read: {error.strerror or error}; check its permissions.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as json_error:

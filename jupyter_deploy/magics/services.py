@@ -43,13 +43,13 @@ class ServiceMagics(SessionMagics):
         args = parse_magic_line(self.deploy, line)
         workspace = self.session.workspace(args.workspace)
         validate_service_name(args.service)
+        deployment_config = LocalWebservice.deploy_configuration(port=args.port)
         script = Path(args.script).expanduser() if args.script else self.session.last_script
         if script is None:
             raise EntryScriptError("No entry script to serve: write one with %%score_script, or pass --script FILE.")
         models = [resolve_model(workspace, model_id) for model_id in args.models]
         env = self._deploy_environment(workspace, args.env, args.service)
         config = InferenceConfig(entry_script=str(script), environment=env)
-        deployment_config = LocalWebservice.deploy_configuration(port=args.port)
         progress = DeployProgress(args.service)
         progress.display()
         started = time.perf_counter()
