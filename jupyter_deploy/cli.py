@@ -129,7 +129,8 @@ def _model_deploy(args) -> None:
         config = InferenceConfig(args.entry_script, conda_file=args.conda_file, source_directory=args.source_directory)
     else:
         raise JupyterDeployError("Give --ic inferenceConfig.json (or --entry-script score.py) so the service knows what to run.")
-    deployment = load_deployment_config(args.deploy_config, port=args.port)
+    deployment = load_deployment_config(args.deploy_config, port=args.port, workers=args.workers,
+                                        memory_gb=args.memory_gb)
     service = Model.deploy(workspace, args.name, args.model or [], config, deployment, overwrite=args.overwrite,
                            show_output=not args.quiet)
     service.wait_for_deployment(show_output=False)
@@ -225,6 +226,8 @@ def _build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--cf", "--conda-file", dest="conda_file")
     deploy.add_argument("--sd", "--source-directory", dest="source_directory")
     deploy.add_argument("--port", type=int)
+    deploy.add_argument("--workers", type=int, help="scoring worker processes in the container (WORKER_COUNT)")
+    deploy.add_argument("--memory-gb", type=float, help="memory limit of the container in GB")
     deploy.add_argument("--overwrite", action="store_true")
     deploy.add_argument("-q", "--quiet", action="store_true", help="do not stream the build log")
     deploy.set_defaults(handler=_model_deploy)
