@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import warnings
 from typing import Any, Sequence
 
 from .deploy import InferenceConfig, LocalWebservice, Model, load_deployment_config, load_inference_config
 from .display.tables import MODELS, SERVICES, Table
-from .errors import DeployWarning, JupyterDeployError
+from .errors import DeployWarning, FileAccessError, JupyterDeployError, system_error_sentence
 from .image import build_base_image, docker_client
 from .registry import Workspace, parse_model_id
 
@@ -29,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args) or 0
     except JupyterDeployError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error, UnicodeError) as error:  # one the core did not word itself
+        print(f"error: {system_error_sentence(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing was left half-done.", file=sys.stderr)
@@ -73,6 +77,16 @@ def _model_from_args(args) -> Model:
     return Model(_workspace(args), name, version=version)
 
 
+def _read_text_file(path: str, flag: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        raise FileAccessError(f"{flag} '{path}' is not UTF-8 text; save the request body as UTF-8 JSON.") from None
+    except OSError as error:
+        raise FileAccessError(f"{flag} '{path}' cannot be read: {error.strerror or error}; check the path.") from None
+
+
 # -- model commands ---------------------------------------------------------------------------------------
 def _model_register(args) -> None:
     model = Model.register(_workspace(args), model_path=args.path, model_name=args.name, description=args.description,
@@ -115,7 +129,8 @@ def _model_deploy(args) -> None:
         config = InferenceConfig(args.entry_script, conda_file=args.conda_file, source_directory=args.source_directory)
     else:
         raise JupyterDeployError("Give --ic inferenceConfig.json (or --entry-script score.py) so the service knows what to run.")
-    deployment = load_deployment_config(args.deploy_config, port=args.port)
+    deployment = load_deployment_config(args.deploy_config, port=args.port, workers=args.workers,
+                                        memory_gb=args.memory_gb)
     service = Model.deploy(workspace, args.name, args.model or [], config, deployment, overwrite=args.overwrite,
                            show_output=not args.quiet)
     service.wait_for_deployment(show_output=False)
@@ -142,8 +157,7 @@ def _service_logs(args) -> None:
 def _service_run(args) -> None:
     data = args.input_data
     if args.input_file:
-        with open(args.input_file, encoding="utf-8") as handle:
-            data = handle.read()
+        data = _read_text_file(args.input_file, "--input-file")
     if data is None:
         raise JupyterDeployError("Give the request body with -d '{\"text\": \"…\"}' or --input-file body.json.")
     print(json.dumps(_service(args).run(data), indent=2))
@@ -212,6 +226,8 @@ def _build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--cf", "--conda-file", dest="conda_file")
     deploy.add_argument("--sd", "--source-directory", dest="source_directory")
     deploy.add_argument("--port", type=int)
+    deploy.add_argument("--workers", type=int, help="scoring worker processes in the container (WORKER_COUNT)")
+    deploy.add_argument("--memory-gb", type=float, help="memory limit of the container in GB")
     deploy.add_argument("--overwrite", action="store_true")
     deploy.add_argument("-q", "--quiet", action="store_true", help="do not stream the build log")
     deploy.set_defaults(handler=_model_deploy)

@@ -120,3 +120,38 @@ class PathOutsideRoot(JupyterDeployError, ValueError):
 
 class FormError(JupyterDeployError, ValueError):
     """A field of a notebook widget's form is missing or unusable."""
+
+
+class WorkspaceError(JupyterDeployError):
+    """The workspace folder cannot be created, read or written (a file in the way, no permission, a read-only place)."""
+
+
+class CatalogueDamaged(JupyterDeployError):
+    """The workspace's catalogue.sqlite is not a readable SQLite database."""
+
+
+class FileAccessError(JupyterDeployError):
+    """A file or folder the user named cannot be read or written (missing, no permission, not UTF-8, name too long)."""
+
+
+def system_error_sentence(error: BaseException) -> str | None:
+    """The one sentence for an operating-system, SQLite or decoding error that reached a front end, else None.
+
+    Each front end (CLI, magics, REST) calls this in its one error handler, so an `OSError` the core did not
+    turn into its own sentence still reaches the user as one line, never as a traceback.
+    """
+    import sqlite3
+
+    if isinstance(error, UnicodeDecodeError):
+        return (f"A file is not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8 "
+                "(or pass the right file) and try again.")
+    if isinstance(error, OSError) and error.strerror:
+        where = f" '{error.filename}'" if error.filename else ""
+        also = f" and '{error.filename2}'" if getattr(error, "filename2", None) else ""
+        return f"Cannot use{where}{also}: {error.strerror}; check the path and its permissions."
+    if isinstance(error, sqlite3.Error):
+        return (f"The workspace catalogue could not be used ({error}); if another process holds it, wait and retry, "
+                "otherwise move catalogue.sqlite aside and run the command again.")
+    if isinstance(error, OSError):
+        return f"A system call failed ({type(error).__name__}: {error}); check the paths you gave and try again."
+    return None

@@ -26,7 +26,12 @@ def read_config_file(path: str | os.PathLike) -> dict:
     file = Path(path)
     if not file.is_file():
         raise ConfigFileError(f"Config file '{path}' does not exist; check the path.")
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"Config file '{path}' is not UTF-8 text; save it as UTF-8 JSON or YAML.") from None
+    except OSError as error:
+        raise ConfigFileError(f"Config file '{path}' cannot be read: {error.strerror or error}; check its permissions.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as json_error:
@@ -68,8 +73,12 @@ def load_inference_config(path: str | os.PathLike, overrides: dict | None = None
     return InferenceConfig(entry, environment=environment, source_directory=source_directory, conda_file=conda_file)
 
 
-def load_deployment_config(path: str | os.PathLike | None, port: int | None = None) -> LocalWebserviceDeploymentConfiguration:
-    """`{"computeType": "LOCAL", "port": 32267}`; any other compute type is refused."""
+def load_deployment_config(path: str | os.PathLike | None, port: int | None = None, *, workers: int | None = None,
+                           memory_gb: float | None = None) -> LocalWebserviceDeploymentConfiguration:
+    """`{"computeType": "LOCAL", "port": 32267, "containerResourceRequirements": {"memoryInGB": 0.5}}`.
+
+    Any other compute type is refused; `workers` (ours) is the WORKER_COUNT the runtime starts.
+    """
     data = read_config_file(path) if path else {"computeType": "LOCAL"}
     compute = str(data.get("computeType", "LOCAL")).upper()
     if compute != "LOCAL":
@@ -77,7 +86,15 @@ def load_deployment_config(path: str | os.PathLike | None, port: int | None = No
     chosen = port if port is not None else data.get("port")
     if chosen is not None and not isinstance(chosen, int):
         raise ConfigFileError(f"{path}: port must be a number, found {chosen!r}.")
-    return LocalWebserviceDeploymentConfiguration(port=chosen)
+    resources = data.get("containerResourceRequirements") or {}
+    if not isinstance(resources, dict):
+        raise ConfigFileError(f"{path}: containerResourceRequirements must be an object such as {{\"memoryInGB\": 0.5}}.")
+    memory = memory_gb if memory_gb is not None else resources.get("memoryInGB")
+    worker_count = workers if workers is not None else data.get("workers")
+    try:
+        return LocalWebserviceDeploymentConfiguration(port=chosen, memory_gb=memory, workers=worker_count)
+    except ConfigFileError as error:
+        raise ConfigFileError(f"{path}: {error}" if path else str(error)) from None
 
 
 def _inline_environment(spec: dict, path: str | os.PathLike) -> Environment:

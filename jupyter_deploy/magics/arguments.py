@@ -7,13 +7,14 @@ instead of a traceback.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument
 from IPython.utils.process import arg_split
 
-from ..errors import JupyterDeployError
+from ..errors import JupyterDeployError, system_error_sentence
 
 workspace_option = argument("-w", "--workspace", metavar="PATH", help="the workspace folder for this call")
 """The option every magic takes, declared once (IPython's `core/magics/script.py` does the same)."""
@@ -32,6 +33,8 @@ def user_errors(method):
             return method(self, line, *cell)
         except JupyterDeployError as error:
             print(str(error), file=sys.stderr)
+        except (OSError, sqlite3.Error, UnicodeError) as error:  # one the core did not word itself
+            print(system_error_sentence(error), file=sys.stderr)
         except UsageError as error:
             usage = " ".join(magic.parser.format_usage().replace("::", "").split())
             print(f"%{method.__name__}: {error}. Usage: {usage} (%{method.__name__} --help says more).", file=sys.stderr)

@@ -31,6 +31,8 @@ class ServiceMagics(SessionMagics):
     @argument("--script", metavar="FILE", help="the entry script (default: the last %%%%score_script)")
     @argument("--env", metavar="NAME", help="a stored environment (default: the last %%%%environment)")
     @argument("--port", type=int, help="the host port on 127.0.0.1 (default: a free one)")
+    @argument("--workers", type=int, help="scoring worker processes in the container (WORKER_COUNT)")
+    @argument("--memory-gb", type=float, help="memory limit of the container in GB (default: none)")
     @argument("--overwrite", action="store_true", help="replace a service of the same name")
     @workspace_option
     @line_magic
@@ -43,13 +45,14 @@ class ServiceMagics(SessionMagics):
         args = parse_magic_line(self.deploy, line)
         workspace = self.session.workspace(args.workspace)
         validate_service_name(args.service)
+        deployment_config = LocalWebservice.deploy_configuration(port=args.port, workers=args.workers,
+                                                                   memory_gb=args.memory_gb)
         script = Path(args.script).expanduser() if args.script else self.session.last_script
         if script is None:
             raise EntryScriptError("No entry script to serve: write one with %%score_script, or pass --script FILE.")
         models = [resolve_model(workspace, model_id) for model_id in args.models]
         env = self._deploy_environment(workspace, args.env, args.service)
         config = InferenceConfig(entry_script=str(script), environment=env)
-        deployment_config = LocalWebservice.deploy_configuration(port=args.port)
         progress = DeployProgress(args.service)
         progress.display()
         started = time.perf_counter()

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
+from ..errors import CatalogueDamaged, WorkspaceError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (
     name TEXT NOT NULL,
@@ -192,11 +194,36 @@ class Catalogue:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._unusable(error) from None
         db.row_factory = sqlite3.Row
         try:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
             yield db
+        except sqlite3.Error as error:
+            damage = self._unusable(error, only_damage=True)
+            if damage is None:
+                raise
+            raise damage from None
         finally:
             db.close()
+
+    def _unusable(self, error: sqlite3.Error, only_damage: bool = False) -> Exception | None:
+        """A damaged or unopenable catalogue file as one sentence naming the file and the way out.
+
+        Constraint violations and a busy lock are not damage: those stay what they are for the caller.
+        """
+        text = str(error)
+        if type(error) is sqlite3.DatabaseError or "malformed" in text or "not a database" in text:
+            return CatalogueDamaged(
+                f"The workspace catalogue {self.path} is damaged ({text}); move it aside "
+                f"(mv '{self.path}' '{self.path}.damaged') and run the command again to start an empty catalogue "
+                f"(the files under '{self.path.parent / 'models'}' stay, register them again).")
+        if only_damage and not ("unable to open" in text or "readonly" in text or "disk I/O" in text):
+            return None
+        return WorkspaceError(
+            f"The workspace catalogue {self.path} cannot be opened ({text}); check that the folder is writable "
+            "or choose another workspace with -w PATH.")

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..display.cards import model_html, model_text
-from ..errors import InvalidModelName, ModelInUse, ModelNotFound, ModelPathError
+from ..errors import FileAccessError, InvalidModelName, ModelInUse, ModelNotFound, ModelPathError
 from ..shapes import ModelFileShape, ModelShape
 from .catalogue import now_iso
 from .files import SourceFile, StoredFile, collect_sources, copy_and_hash
+from .staging import staging_folder
 from .workspace import Workspace
 
 MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,254}$")
@@ -116,34 +117,32 @@ class Model:
         if not sources:
             raise ModelPathError(f"Nothing to register for model '{model_name}': give at least one file.")
         _check_unique_destinations(sources)
-        staging = workspace.staging_dir / uuid.uuid4().hex
         published: Path | None = None
-        try:
-            staging.mkdir(parents=True)
-            stored: list[StoredFile] = []
-            for source in sources:
-                result = copy_and_hash(source.source, staging / source.dest)
-                stored.append(StoredFile(source.dest, result.sha256, result.size))
-            _make_readable(staging)
-            created = now_iso()
-            with workspace.catalogue.write() as sql:
-                version = sql.next_model_version(model_name)
-                target = workspace.models_dir / model_name / str(version)
-                if target.exists():  # left by a process killed between rename and commit: never a catalogued version
-                    shutil.rmtree(target)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(staging, target)
-                published = target
-                sql.insert_model(model_name, version, description=description, tags=_stringify(tags),
-                                 properties=_stringify(properties), model_framework=model_framework,
-                                 model_framework_version=model_framework_version, created_time=created,
-                                 files=[(f.path, f.sha256, f.size) for f in stored])
-            published = None
-            return cls(workspace, model_name, version=version)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            if published is not None:
-                shutil.rmtree(published, ignore_errors=True)
+        with staging_folder(workspace.staging_dir) as staging:
+            try:
+                stored: list[StoredFile] = []
+                for source in sources:
+                    result = copy_and_hash(source.source, staging / source.dest)
+                    stored.append(StoredFile(source.dest, result.sha256, result.size))
+                _make_readable(staging)
+                created = now_iso()
+                with workspace.catalogue.write() as sql:
+                    version = sql.next_model_version(model_name)
+                    target = workspace.models_dir / model_name / str(version)
+                    if target.exists():  # left by a process killed between rename and commit: never a catalogued version
+                        shutil.rmtree(target)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(staging, target)
+                    published = target
+                    sql.insert_model(model_name, version, description=description, tags=_stringify(tags),
+                                     properties=_stringify(properties), model_framework=model_framework,
+                                     model_framework_version=model_framework_version, created_time=created,
+                                     files=[(f.path, f.sha256, f.size) for f in stored])
+                published = None
+            finally:
+                if published is not None:
+                    shutil.rmtree(published, ignore_errors=True)
+        return cls(workspace, model_name, version=version)
 
     # -- queries ---------------------------------------------------------------------------------------
     @classmethod
@@ -169,18 +168,24 @@ class Model:
     def download(self, target_dir: str | os.PathLike = ".", exist_ok: bool = False, **_azure_only) -> str:
         """Copy the version's files to `target_dir`; returns the path of the downloaded file or folder."""
         target = Path(target_dir).expanduser()
-        target.mkdir(parents=True, exist_ok=True)
         entries = sorted(self.path.iterdir())
-        for entry in entries:
-            destination = target / entry.name
-            if destination.exists() and not exist_ok:
-                raise ModelPathError(
-                    f"'{destination}' already exists; choose an empty target folder or pass exist_ok=True (CLI: --overwrite)."
-                )
-            if entry.is_dir():
-                shutil.copytree(entry, destination, dirs_exist_ok=exist_ok)
-            else:
-                shutil.copy2(entry, destination)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            for entry in entries:
+                destination = target / entry.name
+                if destination.exists() and not exist_ok:
+                    raise ModelPathError(
+                        f"'{destination}' already exists; choose an empty target folder or pass exist_ok=True (CLI: --overwrite)."
+                    )
+                if entry.is_dir():
+                    shutil.copytree(entry, destination, dirs_exist_ok=exist_ok)
+                else:
+                    shutil.copy2(entry, destination)
+        except (OSError, shutil.Error) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise FileAccessError(
+                f"Cannot download {self.id} to '{target_dir}': {reason}; choose a folder you can write to."
+            ) from None
         return str(target / entries[0].name if len(entries) == 1 else target)
 
     # -- mutable metadata ------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import hashlib
 import os
 from pathlib import Path
 
+from ..errors import WorkspaceError
 from .catalogue import Catalogue
+from .staging import reclaim_staging
 
 DEFAULT_HOME = "~/.jupyter_deploy"
 HOME_VARIABLE = "JUPYTER_DEPLOY_HOME"
@@ -20,12 +22,16 @@ class Workspace:
 
     def __init__(self, path: str | os.PathLike | None = None):
         chosen = path or os.environ.get(HOME_VARIABLE) or DEFAULT_HOME
-        self.path = Path(chosen).expanduser().resolve()
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        self.staging_dir.mkdir(parents=True, exist_ok=True)
-        self.services_dir.mkdir(parents=True, exist_ok=True)
+        self.path = _folder_path(chosen)
+        try:
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            self.staging_dir.mkdir(parents=True, exist_ok=True)
+            self.services_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WorkspaceError(_unusable_folder(chosen, self.path, error)) from None
         self.catalogue = Catalogue(self.path / "catalogue.sqlite")
         self.catalogue.create()
+        reclaim_staging(self.staging_dir)  # what registrations killed mid-copy left; live copies hold their lock
 
     @classmethod
     def from_config(cls, path: str | os.PathLike | None = None, **_ignored) -> "Workspace":
@@ -72,3 +78,24 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
+
+
+def _folder_path(chosen: str | os.PathLike) -> Path:
+    text = os.fspath(chosen)
+    if "\x00" in str(text):
+        raise WorkspaceError(f"The workspace path {text!r} contains a NUL byte; give a plain folder path.")
+    try:
+        return Path(text).expanduser().resolve()
+    except (OSError, RuntimeError) as error:  # a symlink loop, a name too long
+        raise WorkspaceError(f"The workspace path '{text}' cannot be resolved ({error}); give another folder.") from None
+
+
+def _unusable_folder(chosen: str | os.PathLike, path: Path, error: OSError) -> str:
+    """Why a workspace folder cannot be made, in one sentence that says what to do."""
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        reason = f"'{blocker}' is a file, not a folder"
+    else:
+        reason = f"{error.strerror or error} ('{error.filename or path}')"
+    return (f"Cannot use '{chosen}' as a workspace: {reason}; pass a folder you can write to "
+            f"(-w PATH or ${HOME_VARIABLE}).")

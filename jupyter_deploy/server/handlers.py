@@ -16,7 +16,7 @@ from tornado.ioloop import IOLoop
 
 from ..errors import (DeploymentFailed, DeploymentNotFound, DeploymentRunning, DockerNotRunning, InvalidRequest,
                       JupyterDeployError, ModelInUse, ModelNotFound, PortInUse, ServiceExists, ServiceNotFound,
-                      WebserviceError)
+                      WebserviceError, system_error_sentence)
 from .requests import DeployRequest, EndpointTestRequest
 from .service import DeployService
 
@@ -70,7 +70,10 @@ class DeployAPIHandler(APIHandler):
 
     def _answer_error(self, error: Exception) -> None:
         status = error_status(error)
-        if status == 500:
+        sentence = system_error_sentence(error) if status == 500 else None
+        if sentence is not None:  # an OSError, SQLite or decoding error the core did not word itself
+            status, message = 400, sentence
+        elif status == 500:
             self.log.error("jupyter-deploy: %s %s failed", self.request.method, self.request.path, exc_info=error)
             message = f"Unexpected error: {type(error).__name__}: {error}"
         else:

@@ -42,7 +42,7 @@ class DeployRequest(_Request):
     environment: Optional[str] = None
     conda_file: Optional[str] = None
     requirements_file: Optional[str] = None
-    port: Optional[int] = Field(default=None, ge=1, le=65535)
+    port: Optional[int] = None  # 1024–65535, checked by the core's deployment configuration (one sentence)
     overwrite: bool = False
 
 

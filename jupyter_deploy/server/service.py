@@ -17,7 +17,7 @@ from .._version import __version__
 from ..deploy import InferenceConfig, LocalWebservice, Model, validate_service_name
 from ..deploy.probe import call_endpoint
 from ..environment import resolve_environment, stored_environments
-from ..errors import DockerNotRunning, PathOutsideRoot, ServiceExists, ServiceNotFound
+from ..errors import DockerNotRunning, InvalidRequest, PathOutsideRoot, ServiceExists, ServiceNotFound
 from ..image import docker_client, reset_docker_client
 from ..registry import Workspace, parse_model_id, resolve_model
 from ..shapes import (DockerStatusShape, EnvironmentShape, LogsShape, ModelGroupShape, ReloadShape, ScriptShape,
@@ -105,6 +105,7 @@ class DeployService:
     def start_deployment(self, request: DeployRequest) -> dict:
         """Check everything that can be checked without building (400/404/409/503), then deploy in the background."""
         name = validate_service_name(request.service_name)
+        deployment_config = LocalWebservice.deploy_configuration(port=request.port)
         models = [resolve_model(self.workspace, model_id) for model_id in request.models]
         environment = resolve_environment(
             self.workspace, name, stored=request.environment,
@@ -116,7 +117,6 @@ class DeployService:
         self.deployments.refuse_if_running(name)
         if not request.overwrite:
             self._refuse_existing(name)
-        deployment_config = LocalWebservice.deploy_configuration(port=request.port)
         job = self.deployments.start(name, lambda progress: Model.deploy(
             self.workspace, name, models, config, deployment_config, overwrite=request.overwrite, progress=progress))
         return job.to_json()
@@ -154,7 +154,14 @@ class DeployService:
 
     def _path(self, text: str, field: str) -> Path:
         """A path from a request, resolved against the root folder (symlinks too) and refused if it leaves it."""
-        resolved = (self.root_dir / text).resolve()
+        if "\x00" in text:
+            raise InvalidRequest(f"{field} contains a NUL byte; give a plain path relative to the Jupyter root folder.")
+        try:
+            resolved = (self.root_dir / text).resolve()
+            resolved.exists()  # a name too long for the file system fails here, as one sentence
+        except (OSError, RuntimeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise InvalidRequest(f"{field} cannot be used as a path ({reason}); give a shorter, plain path.") from None
         if not resolved.is_relative_to(self.root_dir):
             raise PathOutsideRoot(
                 f"{field} '{text}' is outside the Jupyter root folder {self.root_dir}; give a path inside it, relative to it."

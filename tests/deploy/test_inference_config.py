@@ -100,3 +100,22 @@ def test_deployment_config(tmp_path):
         load_deployment_config(write(tmp_path / "g.json", '{"computeType": "LOCAL", "port": "x"}'))
     with pytest.raises(ConfigFileError, match="does not exist"):
         load_deployment_config(tmp_path / "missing.json")
+
+
+def test_deployment_config_reads_memory_and_workers_azure_style(tmp_path):
+    from jupyter_deploy.deploy import load_deployment_config
+    from jupyter_deploy.errors import ConfigFileError
+
+    path = tmp_path / "deploymentConfig.json"
+    path.write_text('{"computeType": "LOCAL", "port": 32267, "containerResourceRequirements": {"memoryInGB": 0.5},'
+                    ' "workers": 2}')
+    config = load_deployment_config(path)
+    assert (config.port, config.memory_gb, config.workers) == (32267, 0.5, 2)
+    assert config.to_dict()["containerResourceRequirements"] == {"memoryInGB": 0.5}
+    assert load_deployment_config(path, workers=4).workers == 4
+    path.write_text('{"computeType": "LOCAL", "workers": 0}')
+    with pytest.raises(ConfigFileError, match="workers 0 cannot be used"):
+        load_deployment_config(path)
+    path.write_text('{"computeType": "LOCAL", "containerResourceRequirements": {"memoryInGB": "lots"}}')
+    with pytest.raises(ConfigFileError, match="memory_gb 'lots' cannot be used"):
+        load_deployment_config(path)

@@ -277,6 +277,17 @@ def test_deploy_refuses_missing_script_and_unknown_model(nb, capsys):
     run(nb, f"%%score_script\n{SCORE}")
     assert "No model named 'ghost'" in refused(nb, capsys, "%deploy mysvc -m ghost:1")
     assert "Invalid service name" in refused(nb, capsys, "%deploy My_Service")
+    assert "ports below 1024 are privileged" in refused(nb, capsys, "%deploy mysvc -m alpha --port 80")
+
+
+def test_unusable_workspace_and_corrupt_catalogue_are_one_sentence(nb, capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert "is a file, not a folder" in refused(nb, capsys, f"%models -w {blocker}")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "catalogue.sqlite").write_bytes(b"not a database" * 200)
+    assert "is damaged" in refused(nb, capsys, f"%models -w {damaged}")
 
 
 def test_unknown_service_is_refused_by_every_service_magic(nb, capsys):

@@ -165,7 +165,7 @@ def test_panel_refuses_a_script_without_run(panel, tmp_path):
 
 def test_panel_refuses_a_bad_port(panel):
     panel.port.value = 70000
-    assert_refused(panel, "70000", "not a valid TCP port")
+    assert_refused(panel, "70000", "cannot be used for a service")
 
 
 def test_panel_refuses_a_stored_environment_and_a_file_together(panel, registry, tmp_path):

@@ -8,6 +8,7 @@ a model-only change redeploys in seconds and `reload()` needs no rebuild at all.
 from __future__ import annotations
 
 import io
+import signal
 import socket
 import tarfile
 from typing import Optional
@@ -15,7 +16,8 @@ from typing import Optional
 from ....image import docker_client
 from ....registry import Model, Workspace
 from ....runtime.settings import (CONTAINER_PORT, CONTAINER_UID, DEFAULT_APP_ROOT, ENV_APP_ROOT, ENV_ENTRY_SCRIPT,
-                                  ENV_MODEL_DIR, ENV_SERVICE_NAME, EXIT_LOAD_FAILED, MODELS_FOLDER)
+                                  ENV_MODEL_DIR, ENV_SERVICE_NAME, ENV_WORKER_COUNT, EXIT_LOAD_FAILED,
+                                  MODELS_FOLDER)
 from ...inference_config import InferenceConfig
 
 SERVICE_LABEL = "jupyter-deploy.service"
@@ -26,8 +28,17 @@ def container_name(workspace: Workspace, service_name: str) -> str:
     return f"jupyter-deploy-{service_name}-{workspace.id}"
 
 
+# Until the service is first Healthy a crash restarts it a few times only (a script that cannot start is Failed,
+# not restarted forever); once Healthy it is switched to `unless-stopped`, which also survives an engine restart.
+STARTING_RESTART_POLICY = {"Name": "on-failure", "MaximumRetryCount": 3}
+SERVING_RESTART_POLICY = {"Name": "unless-stopped", "MaximumRetryCount": 0}
+PIDS_LIMIT = 512  # a fork bomb in run() stops at this many processes instead of taking the machine down
+
+
 def create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
-                     image_tag: str, port: Optional[int]):
+                     image_tag: str, port: Optional[int], *, memory_gb: Optional[float] = None,
+                     workers: Optional[int] = None):
+    """The service's container: host port fixed now (so restarts keep it), hardened, restarted by the engine."""
     environment = {
         ENV_APP_ROOT: DEFAULT_APP_ROOT,
         ENV_ENTRY_SCRIPT: config.entry_script,
@@ -35,6 +46,9 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
         ENV_SERVICE_NAME: name,
         **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()},
     }
+    if workers is not None:
+        environment[ENV_WORKER_COUNT] = str(workers)
+    limits = {"mem_limit": f"{int(memory_gb * 1024)}m"} if memory_gb else {}
     volumes = {
         str(model.path): {"bind": f"{DEFAULT_APP_ROOT}/{MODELS_FOLDER}/{model.name}/{model.version}", "mode": "ro"}
         for model in models
@@ -43,15 +57,36 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
     remove_stale_container(client, name_in_engine)
     return client.containers.create(
         image_tag, name=name_in_engine, environment=environment, volumes=volumes,
-        ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
+        ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port if port is not None else free_port())},
         labels={SERVICE_LABEL: name, WORKSPACE_LABEL: str(workspace.path)},
+        restart_policy=dict(STARTING_RESTART_POLICY),
+        cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, **limits,
         detach=True,
     )
 
 
-def published_port(container) -> int:
-    """The host port the engine published the runtime's port on (read after start)."""
-    return int(container.attrs["NetworkSettings"]["Ports"][f"{CONTAINER_PORT}/tcp"][0]["HostPort"])
+def free_port() -> int:
+    """A port free on 127.0.0.1 now, published explicitly: an engine-chosen port changes on every container restart."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def keep_running(container) -> None:
+    """Once Healthy: restart on any exit, and after an engine restart too (until deleted)."""
+    container.update(restart_policy=dict(SERVING_RESTART_POLICY))
+
+
+def published_port(container) -> Optional[int]:
+    """The host port the engine published the runtime's port on; None while it is not running (no binding then)."""
+    bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(f"{CONTAINER_PORT}/tcp") or []
+    if not bindings:
+        configured = (container.attrs.get("HostConfig", {}).get("PortBindings") or {}).get(f"{CONTAINER_PORT}/tcp") or []
+        bindings = configured
+    try:
+        return int(bindings[0]["HostPort"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
 
 
 def model_dir_variable(models: list[Model]) -> str:
@@ -118,7 +153,13 @@ def exit_reason(exit_code: Optional[int]) -> str:
     if exit_code == EXIT_LOAD_FAILED:
         return "importing the entry script or running its init() raised an error"
     if exit_code == 137:
-        return "its container was killed (out of memory, or stopped from outside)"
+        return "its container was killed with SIGKILL (out of memory, or stopped from outside)"
+    if exit_code is not None and exit_code > 128:
+        try:
+            name = signal.Signals(exit_code - 128).name
+        except ValueError:
+            name = f"signal {exit_code - 128}"
+        return f"its container was ended by {name} (exit code {exit_code})"
     return f"its container exited with code {exit_code}"
 
 

@@ -21,10 +21,12 @@ from ...prepare import build_image, check_deployment
 from ...progress import Progress, reporter
 from ...records import delete_record, load_record, save_record, saved_log_path, service_names
 from .config import LocalWebserviceDeploymentConfiguration
-from .container import (copy_app_into, create_container, exit_reason, get_container, port_is_free, published_port,
-                        remove_container)
+from ....runtime.settings import EXIT_LOAD_FAILED
+from .container import (copy_app_into, create_container, exit_reason, get_container, keep_running, port_is_free,
+                        published_port, remove_container)
 
 STARTUP_GRACE_SECONDS = 60.0
+RESTART_GRACE_SECONDS = 10.0  # an exited container younger than this may be mid-`docker restart`
 
 
 class LocalWebservice:
@@ -40,8 +42,9 @@ class LocalWebservice:
             )
 
     @staticmethod
-    def deploy_configuration(port: int | None = None, **_azure_only) -> LocalWebserviceDeploymentConfiguration:
-        return LocalWebserviceDeploymentConfiguration(port=port)
+    def deploy_configuration(port: int | None = None, memory_gb: float | None = None, workers: int | None = None,
+                             **_azure_only) -> LocalWebserviceDeploymentConfiguration:
+        return LocalWebserviceDeploymentConfiguration(port=port, memory_gb=memory_gb, workers=workers)
 
     @classmethod
     def list(cls, workspace: Workspace) -> list["LocalWebservice"]:
@@ -91,21 +94,33 @@ class LocalWebservice:
     def state(self) -> str:
         """Transitioning (starting or running init()), Healthy, Unhealthy (running, not answering) or Failed."""
         self._refresh_record()
-        if self._record.get("failure"):
-            return "Failed"
         container = self._container()
         if container is None:
-            self._mark_failed("the service's container no longer exists; redeploy it.", logs="")
+            if not self._record.get("failure"):
+                self._mark_failed("the service's container no longer exists; redeploy it.", logs="")
             return "Failed"
         status = container.status
         if status in ("created", "restarting"):
             return "Transitioning"
         if status != "running":
-            self._capture_failure(container)
+            # Only a script that cannot load is final (its container is removed: nothing half-done stays). Any
+            # other exit may be the engine restarting it (`docker restart`, a crash under the restart policy):
+            # the container is kept, and only delete() or a replacing deploy removes it.
+            exit_code = container.attrs.get("State", {}).get("ExitCode")
+            if exit_code == EXIT_LOAD_FAILED or self._record.get("failure"):
+                self._capture_failure(container, remove=exit_code == EXIT_LOAD_FAILED)
+                return "Failed"
+            if _seconds_since(container.attrs.get("State", {}).get("FinishedAt", "")) < RESTART_GRACE_SECONDS:
+                return "Transitioning"
+            self._capture_failure(container, remove=False)
             return "Failed"
+        self._follow_port(container)
         ready = self._probe_ready()
         if ready is not None:
-            return "Healthy" if ready.get("status") == "ready" else "Transitioning"
+            if ready.get("status") == "ready":
+                self._now_serving(container)
+                return "Healthy"
+            return "Transitioning"
         started = container.attrs.get("State", {}).get("StartedAt", "")
         if _seconds_since(started) < STARTUP_GRACE_SECONDS:
             return "Transitioning"
@@ -196,7 +211,8 @@ class LocalWebservice:
         new_models = models if models is not None else self._record["models"]
         new_config = inference_config or self.inference_config
         deploy_local(self.workspace, self.name, new_models, new_config,
-                     LocalWebserviceDeploymentConfiguration(self.port), overwrite=True,
+                     LocalWebserviceDeploymentConfiguration(self.port, memory_gb=self._record.get("memory_gb"),
+                                                            workers=self._record.get("workers")), overwrite=True,
                      show_output=show_output, progress=progress)
         self._refresh_record()
 
@@ -251,25 +267,52 @@ class LocalWebservice:
         except ValueError:
             return None
 
-    def _capture_failure(self, container) -> None:
-        """The container stopped: keep its log and a readable reason, then remove it (nothing half-done stays)."""
+    def _capture_failure(self, container, remove: bool = True) -> None:
+        """The container stopped: keep its log and a readable reason; remove it only when its script cannot load."""
         logs = container.logs().decode("utf-8", "replace")
         container.reload()
         exit_code = container.attrs.get("State", {}).get("ExitCode")
         tail = "\n".join(logs.strip().splitlines()[-12:])
         reason = f"Service '{self.name}' failed: {exit_reason(exit_code)}. Last lines of its log:\n{tail}"
-        self._mark_failed(reason, logs=logs)
-        try:
-            container.remove(force=True)
-        except Exception:
-            pass
+        if self._record.get("failure") == reason and not remove:
+            return
+        self._mark_failed(reason, logs=logs, forget_container=remove)
+        if remove:
+            try:
+                container.remove(force=True)
+            except Exception:
+                pass
 
-    def _mark_failed(self, reason: str, logs: str) -> None:
+    def _mark_failed(self, reason: str, logs: str, forget_container: bool = True) -> None:
         if logs:
             saved_log_path(self.workspace, self.name).write_text(logs, encoding="utf-8")
         self._record["failure"] = reason
-        self._record["container_id"] = None
+        if forget_container:
+            self._record["container_id"] = None
         save_record(self.workspace, self._record)
+
+    def _follow_port(self, container) -> None:
+        """The record never keeps a stale port: whatever the engine publishes now is written back."""
+        port = published_port(container)
+        if port is not None and port != self._record.get("port"):
+            self._record["port"] = port
+            save_record(self.workspace, self._record)
+
+    def _now_serving(self, container) -> None:
+        """Healthy (again): clear a failure seen while it restarted, and let the engine restart it from now on."""
+        changed = False
+        if self._record.get("failure"):
+            self._record["failure"] = None
+            changed = True
+        if not self._record.get("serving_policy"):
+            try:
+                keep_running(container)
+                self._record["serving_policy"] = True
+                changed = True
+            except Exception:  # the engine refused the update: the starting policy still restarts crashes
+                pass
+        if changed:
+            save_record(self.workspace, self._record)
 
 
 # -- deployment ------------------------------------------------------------------------------------------
@@ -292,7 +335,8 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     image = build_image(checked, report)
     if existing is not None:
         _remove_service(workspace, existing)
-    container = create_container(client, workspace, name, checked.models, config, image.tag, port)
+    container = create_container(client, workspace, name, checked.models, config, image.tag, port,
+                                 memory_gb=deployment_config.memory_gb, workers=deployment_config.workers)
     try:
         copy_app_into(container, config)
         report("container", f"Starting container {container.short_id}")
@@ -308,6 +352,7 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
         "name": name, "container_id": container.id, "port": host_port, "image": image.tag,
         "models": [m.id for m in checked.models], "inference_config": config.to_dict(),
         "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None,
+        "memory_gb": deployment_config.memory_gb, "workers": deployment_config.workers,
     }
     save_record(workspace, record)
     workspace.record_script(config.entry_script_path, source="service")
