@@ -120,3 +120,7 @@ class PathOutsideRoot(JupyterDeployError, ValueError):
 
 class FormError(JupyterDeployError, ValueError):
     """A field of a notebook widget's form is missing or unusable."""
+
+
+class ModelDependencyMissing(JupyterDeployError):
+    """A model file or the entry script needs a module that nothing in the environment installs (found before any build)."""

@@ -93,7 +93,7 @@ def ensure_environment_image(client, environment: Environment, on_log: LogCallba
     base = resolve_base_image(client, kernel_python_version())
     base_id = client.images.get(base).id
     runtime_files = _runtime_files(runtime_dir)
-    requirements = environment.pip_requirements() + runtime_requirements(runtime_dir)
+    requirements = image_requirements(environment, runtime_dir)
     try:
         wheels = resolve_wheels(requirements, on_log=log)
     except DependencyResolutionError as error:
@@ -119,6 +119,11 @@ def render_dockerfile(base: str, environment_name: str) -> str:
         base=base, uid=contract.CONTAINER_UID, app_root=contract.DEFAULT_APP_ROOT, port=contract.CONTAINER_PORT,
         runtime_package=contract.RUNTIME_PACKAGE, name_label=json.dumps(environment_name),
     )
+
+
+def image_requirements(environment: Environment, runtime_dir: Path = RUNTIME_DIR) -> list[str]:
+    """Everything pip installs into the environment's image: the user's requirements, then the runtime's."""
+    return environment.pip_requirements() + runtime_requirements(runtime_dir)
 
 
 def runtime_requirements(runtime_dir: Path = RUNTIME_DIR) -> list[str]:
