@@ -128,3 +128,16 @@ def test_unknown_conda_name_error_says_it_came_from_the_conda_dependencies(docke
     with pytest.raises(DependencyResolutionError) as raised:
         ensure_environment_image(docker_engine, env, runtime_dir=runtime_dir)
     assert "conda dependency 'this-conda-only-pkg-xyz=1.0'" in str(raised.value)
+
+
+def test_commit_build_leaves_no_build_container_and_no_wheels(docker_engine, base_image, runtime_dir, created_images):
+    env = yaml_environment()
+    image = ensure_environment_image(docker_engine, env, runtime_dir=runtime_dir, no_cache=True)
+    created_images.append(image.tag)
+    assert docker_engine.containers.list(all=True, filters={"label": "jupyter-deploy.kind=environment-build"}) == []
+    config = docker_engine.images.get(image.tag).attrs["Config"]
+    assert config["User"] == "1000:1000" and config["Labels"]["jupyter-deploy.kind"] == "environment"
+    listing = docker_engine.containers.run(
+        image.tag, ["sh", "-c", "ls /opt/jupyter-deploy-wheels | wc -l; find / -xdev -name '*.whl' | wc -l"],
+        remove=True, network_disabled=True).decode().split()
+    assert listing == ["0", "0"]
