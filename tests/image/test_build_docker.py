@@ -54,7 +54,7 @@ def created_images(docker_engine):
 
 
 def yaml_environment() -> Environment:
-    # A unique name makes a unique tag (the name is a label), so the first call really builds.
+    # The tag depends on the content only (not the name); created_images removes it after each test.
     env = Environment(f"it-yaml-{uuid.uuid4().hex[:8]}")
     env.python.conda_dependencies = CondaDependencies.create(pip_packages=["pyyaml"])
     return env
@@ -142,3 +142,12 @@ def test_commit_build_leaves_no_build_container_and_no_wheels(docker_engine, bas
                     "find / -xdev -name '*.whl' -not -path '/usr/share/python-wheels/*' | wc -l"],
         remove=True, network_disabled=True).decode().split()
     assert listing == ["0", "0"]
+
+
+def test_same_content_under_another_name_reuses_the_image(docker_engine, base_image, runtime_dir, created_images):
+    first = ensure_environment_image(docker_engine, yaml_environment(), runtime_dir=runtime_dir)
+    created_images.append(first.tag)
+    renamed = yaml_environment()
+    renamed.name = f"another-name-{uuid.uuid4().hex[:6]}"
+    second = ensure_environment_image(docker_engine, renamed, runtime_dir=runtime_dir)
+    assert (second.tag, second.id, second.built) == (first.tag, first.id, False)
