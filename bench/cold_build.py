@@ -17,6 +17,7 @@ import json
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,10 +30,11 @@ METHODS = ("dockerfile", "commit")
 
 
 def environments(light_only: bool) -> list[tuple[str, Environment, int]]:
-    found = [("light (runtime only, bench/deploy_loop.py)", Environment("bench-cold-light"), 3)]
+    run = uuid.uuid4().hex[:8]
+    found = [("light (runtime only, bench/deploy_loop.py)", Environment(f"bench-cold-light-{run}"), 3)]
     if not light_only:
-        found.append(("sentiment (TensorFlow 2.21, gensim, tf-keras)",
-                      Environment.from_conda_specification("bench-cold-sentiment", str(REPO / "examples/sentiment/myenv.yml")), 1))
+        found.append(("sentiment (TensorFlow 2.21, gensim, tf-keras)", Environment.from_conda_specification(
+            f"bench-cold-sentiment-{run}", str(REPO / "examples/sentiment/myenv.yml")), 1))
     return found
 
 
@@ -40,14 +42,17 @@ def one_build(client, env: Environment, method: str) -> tuple[float, float]:
     before = {image.id for image in client.images.list(filters={"dangling": True})}
     started = time.perf_counter()
     image = ensure_environment_image(client, env, no_cache=True, method=method)
+    built_id = image.id
     seconds = time.perf_counter() - started
     if not image.built:
         raise SystemExit(f"{image.tag} already existed; remove it and rerun so the build is cold")
     size = client.images.get(image.id).attrs["Size"] / 1e9
-    client.images.remove(image.id, force=True)
-    for dangling in client.images.list(filters={"dangling": True, "label": "jupyter-deploy.kind=environment-deps"}):
+    client.images.remove(built_id)
+    # Only this run's own build stage: it carries the run's unique environment name.
+    mine = {"dangling": True, "label": ["jupyter-deploy.kind=environment-deps", f"jupyter-deploy.environment={env.name}"]}
+    for dangling in client.images.list(filters=mine):
         if dangling.id not in before:
-            client.images.remove(dangling.id, force=True)
+            client.images.remove(dangling.id)
     return seconds, size
 
 

@@ -124,3 +124,7 @@ class FormError(JupyterDeployError, ValueError):
 
 class ModelDependencyMissing(JupyterDeployError):
     """A model file or the entry script needs a module that nothing in the environment installs (found before any build)."""
+
+
+class RuntimeDependencyConflict(JupyterDeployError):
+    """The environment pins a package the scoring runtime needs, at versions the runtime does not support."""

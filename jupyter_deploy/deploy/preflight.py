@@ -20,8 +20,9 @@ from typing import Callable, Iterable, Optional
 from ..environment import Environment
 from ..environment.model_files import FileNeeds, ModuleNeed, RecordedVersion, models_needs, script_needs
 from ..environment.module_owners import package_for_module, provided_modules
-from ..errors import DeployWarning, ModelDependencyMissing
+from ..errors import DependencyResolutionError, DeployWarning, ModelDependencyMissing
 from ..image import ResolvedDistribution, image_requirements, resolved_distributions
+from ..image.runtime_deps import runtime_conflict_from
 
 # Provided inside every image by the runtime and its azureml stand-ins, whatever the environment holds.
 RUNTIME_PROVIDED = {"azureml", "jupyter_deploy", "jupyter_deploy_runtime"}
@@ -49,7 +50,12 @@ def preflight(environment: Environment, models: Iterable = (), entry_script: "Op
     needs = models_needs(models)
     if entry_script is not None:
         needs.extend(script_needs(Path(entry_script), script_label, local_roots=[source_directory] if source_directory else ()))
-    distributions = resolved_distributions(image_requirements(environment), on_log=on_log)
+    requirements = image_requirements(environment)  # raises RuntimeDependencyConflict for a direct clash
+    try:
+        distributions = resolved_distributions(requirements, on_log=on_log)
+    except DependencyResolutionError as error:
+        runtime = [line for line in requirements if line not in environment.pip_requirements()]
+        raise (runtime_conflict_from(error, environment.pip_requirements(), runtime) or error) from None
     provided: set[str] = set(RUNTIME_PROVIDED)
     for distribution in distributions:
         provided |= provided_modules(distribution.name, distribution.wheel)

@@ -27,6 +27,7 @@ from .base import kernel_python_version, resolve_base_image
 from .commit_build import commit_build
 from .commit_build import recipe as commit_recipe
 from .resolved import uv_command
+from .runtime_deps import merge_runtime_requirements, runtime_conflict_from
 from .wheels import cache_dir, resolve_wheels
 
 RUNTIME_DIR = Path(contract.__file__).resolve().parent
@@ -38,7 +39,7 @@ LogCallback = Optional[Callable[[str], None]]
 DOCKERFILE_TEMPLATE = """\
 # Rendered by jupyter_deploy.image.build — wheels were resolved on the host.
 FROM {base} AS deps
-LABEL jupyter-deploy.kind="environment-deps"
+LABEL jupyter-deploy.kind="environment-deps" jupyter-deploy.environment={name_label}
 COPY wheels/ /tmp/wheels/
 COPY requirements.lock /tmp/requirements.lock
 RUN python3 -m venv /opt/venv \\
@@ -104,7 +105,8 @@ def ensure_environment_image(client, environment: Environment, on_log: LogCallba
     try:
         wheels = resolve_wheels(requirements, on_log=log)
     except DependencyResolutionError as error:
-        raise _with_conda_origin(error, environment) from None
+        conflict = runtime_conflict_from(error, environment.pip_requirements(), runtime_requirements(runtime_dir))
+        raise (conflict or _with_conda_origin(error, environment)) from None
 
     uv = uv_command() if method == "commit" else None
     if uv is None:
@@ -138,8 +140,9 @@ def render_dockerfile(base: str, environment_name: str) -> str:
 
 
 def image_requirements(environment: Environment, runtime_dir: Path = RUNTIME_DIR) -> list[str]:
-    """Everything pip installs into the environment's image: the user's requirements, then the runtime's."""
-    return environment.pip_requirements() + runtime_requirements(runtime_dir)
+    """Everything pip installs into the environment's image: the user's requirements, then the runtime's pins
+    the user did not name (the user's requirements win; see `runtime_deps`)."""
+    return merge_runtime_requirements(environment.pip_requirements(), runtime_requirements(runtime_dir))
 
 
 def runtime_requirements(runtime_dir: Path = RUNTIME_DIR) -> list[str]:
