@@ -13,7 +13,8 @@ import warnings
 from typing import Any, Sequence
 
 from .deploy import InferenceConfig, LocalWebservice, Model, load_deployment_config, load_inference_config
-from .display.tables import MODELS, SERVICES, Table
+from .deploy.images import list_images, prune_images
+from .display.tables import IMAGES, MODELS, SERVICES, Table
 from .errors import DeployWarning, FileAccessError, JupyterDeployError, system_error_sentence
 from .image import build_base_image, docker_client
 from .registry import Workspace, parse_model_id
@@ -173,6 +174,20 @@ def _service_delete(args) -> None:
     print(f"Deleted service '{args.name}'.")
 
 
+def _image_list(args) -> None:
+    _emit(args, [image.serialize() for image in list_images(_workspace(args))], IMAGES)
+
+
+def _image_prune(args) -> None:
+    result = prune_images(_workspace(args))
+    if args.output == "json":
+        print(json.dumps({"removed": [i.serialize() for i in result.removed], "freedBytes": result.freed_bytes}, indent=2))
+    else:
+        for image in result.removed:
+            print(f"Removed {image.tag if image.tags else image.id[7:19]} ({image.unique_size / 1e9:.2f} GB)")
+        print(result.summary())
+
+
 def _base_image_build(args) -> None:
     tag = build_base_image(docker_client(), on_log=lambda line: print(line.rstrip("\n"), flush=True))
     print(f"Built base image {tag}.")
@@ -185,7 +200,7 @@ def _build_parser() -> argparse.ArgumentParser:
     common.add_argument("-o", "--output", choices=["table", "json"], default="table", help="output format")
 
     parser = argparse.ArgumentParser(prog="jupyter-deploy", description="Register models and serve them locally in Docker, the Azure ML v1 way.")
-    groups = parser.add_subparsers(title="commands", metavar="{model,service,base-image}")
+    groups = parser.add_subparsers(title="commands", metavar="{model,service,image,base-image}")
 
     model = groups.add_parser("model", help="register, inspect and deploy models").add_subparsers(metavar="COMMAND")
     register = model.add_parser("register", parents=[common], help="register a file or folder as a new model version")
@@ -248,6 +263,9 @@ def _build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--input-file")
         sub.set_defaults(handler=handler)
 
+    image = groups.add_parser("image", help="the environment images").add_subparsers(metavar="COMMAND")
+    image.add_parser("list", parents=[common], help="environment images: size, environments, services using them").set_defaults(handler=_image_list)
+    image.add_parser("prune", parents=[common], help="remove every environment image no service uses (build stages included)").set_defaults(handler=_image_prune)
     base = groups.add_parser("base-image", help="the local base image").add_subparsers(metavar="COMMAND")
     base.add_parser("build", parents=[common], help="build the base image offline from Debian packages").set_defaults(handler=_base_image_build)
     return parser

@@ -155,3 +155,9 @@ def system_error_sentence(error: BaseException) -> str | None:
     if isinstance(error, OSError):
         return f"A system call failed ({type(error).__name__}: {error}); check the paths you gave and try again."
     return None
+class ModelDependencyMissing(JupyterDeployError):
+    """A model file or the entry script needs a module that nothing in the environment installs (found before any build)."""
+
+
+class RuntimeDependencyConflict(JupyterDeployError):
+    """The environment pins a package the scoring runtime needs, at versions the runtime does not support."""

@@ -73,6 +73,20 @@ class ServiceShape(Shape):
     container_id: Optional[str] = None
 
 
+class ImageShape(Shape):
+    """An environment image on the engine (`jupyter-deploy image list -o json`): one per distinct content."""
+
+    id: str
+    tag: str
+    tags: list[str] = []
+    size: int  # bytes, shared base layers included
+    unique_size: int  # bytes only this image holds (what pruning it frees)
+    created: Optional[str] = None
+    kind: str = "environment"
+    environments: list[str] = []
+    services: list[str] = []
+
+
 class DeploymentShape(Shape):
     """A deployment running in the background of the Jupyter server; `log` holds lines logStart … logTotal-1."""
 

@@ -14,6 +14,7 @@ from ..errors import EntryScriptError, ServiceExists
 from ..image import ImageInfo, docker_client, ensure_environment_image
 from ..registry import Model, Workspace, resolve_model
 from .inference_config import InferenceConfig
+from .preflight import preflight
 from .progress import Progress
 from .records import load_record, validate_service_name
 
@@ -47,7 +48,14 @@ def check_deployment(workspace: Workspace, name: str, models: list["Model | str"
 
 
 def build_image(checked: CheckedDeployment, report: Progress) -> ImageInfo:
-    """The environment's image, built only when no image with the same content exists; the build log streams."""
+    """The preflight, then the environment's image, built only when no image with the same content exists (the
+    build log streams). A module the model files or the script need and nothing installs stops here, unbuilt."""
+    config = checked.inference_config
+    report("validating", "Preflight: what the model files and the entry script need")
+    result = preflight(config.environment, checked.models, config.entry_script_path,
+                       source_directory=config.source_directory,
+                       on_log=lambda line: report("validating", line))
+    report("validating", result.summary())
     client = docker_client()
     report("image", "Preparing the environment image")
     image = ensure_environment_image(client, checked.inference_config.environment,

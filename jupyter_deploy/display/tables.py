@@ -58,3 +58,8 @@ MODELS = Table(("model", "framework", "tags", "description", "created"),
 SERVICES = Table(("service", "state", "scoring URI", "models"),
                  lambda s: (s["name"], s["state"], s.get("scoringUri"), ", ".join(s.get("models") or [])),
                  "No services deployed.")
+IMAGES = Table(("image", "size", "environments", "services"),
+               lambda i: (i["tag"] if i["tag"] != "<none>" else i["id"][7:19] + " (" + i["kind"] + ")",
+                          f"{i['size'] / 1e9:.2f} GB", ", ".join(i.get("environments") or []),
+                          ", ".join(i.get("services") or []) or "-"),
+               "No environment images.")

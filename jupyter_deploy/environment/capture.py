@@ -33,8 +33,10 @@ FRAMEWORK_DISTRIBUTIONS = {
 }
 
 
-def kernel_pins(entry_script: Optional[str] = None, frameworks: Iterable[str] = ()) -> list[str]:
-    """`name==version` for every distribution the script imports and every framework named, sorted by name.
+def kernel_pins(entry_script: Optional[str] = None, frameworks: Iterable[str] = (),
+                modules: Iterable[str] = ()) -> list[str]:
+    """`name==version` for every distribution the script imports, every framework named and every module given
+    (what registered model files need, see `model_files`), sorted by name.
 
     A module the kernel does not have is a warning naming it: the user must add it by hand.
     """
@@ -49,9 +51,15 @@ def kernel_pins(entry_script: Optional[str] = None, frameworks: Iterable[str] = 
                 missing.add(module.split(".")[0])
             for dist in dists or ():
                 pins[canonical_name(dist)] = _pin(dist)
+    for module in sorted(set(modules)):
+        dists = _distributions_for_import(module, None, import_owners)
+        if dists is None:
+            missing.add(module.split(".")[0])
+        for dist in dists or ():
+            pins[canonical_name(dist)] = _pin(dist)
     for top in sorted(missing):
         warnings.warn(
-            f"The entry script imports {top!r}, which is neither in the standard library nor installed in this "
+            f"The entry script or a model file needs {top!r}, which is neither in the standard library nor installed in this "
             "kernel; install it here or add it to the environment by hand.",
             DeployWarning,
             stacklevel=3,
@@ -83,12 +91,12 @@ def imported_modules(script: Path) -> set[str]:
     return modules
 
 
-def _distributions_for_import(module: str, script_dir: Path, import_owners: dict) -> Optional[list[str]]:
+def _distributions_for_import(module: str, script_dir: Optional[Path], import_owners: dict) -> Optional[list[str]]:
     """Installed distributions providing `module`; [] when nothing is needed; None when it is not installed."""
     top = module.split(".")[0]
     if top in sys.stdlib_module_names or top == "__future__":
         return []
-    if (script_dir / f"{top}.py").exists() or (script_dir / top / "__init__.py").exists():
+    if script_dir is not None and ((script_dir / f"{top}.py").exists() or (script_dir / top / "__init__.py").exists()):
         return []  # a helper module shipped next to the entry script
     if top in ("azureml", "jupyter_deploy", "jupyter_deploy_runtime") and top not in import_owners:
         return []  # provided inside the image by the runtime and its shims

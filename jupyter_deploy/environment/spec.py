@@ -19,6 +19,7 @@ from ..display.cards import environment_html, environment_text
 from ..errors import EnvironmentSpecError
 from .capture import kernel_pins
 from .conda import conda_name, conda_python_version, conda_to_pip, read_conda_file
+from .model_files import models_needs
 from .python_version import warn_if_python_differs
 from .requirements import check_pip_option, read_requirements_file, requirement_name
 
@@ -265,15 +266,18 @@ class Environment:
         return env
 
     @classmethod
-    def from_kernel(cls, name: str, entry_script: Optional[str] = None, frameworks: Iterable[str] = ()) -> "Environment":
-        """Capture the running kernel's versions of what the entry script imports and of the model frameworks.
+    def from_kernel(cls, name: str, entry_script: Optional[str] = None, frameworks: Iterable[str] = (),
+                    models: Iterable = ()) -> "Environment":
+        """Capture the running kernel's versions of what the entry script imports, of the model frameworks and of
+        what the registered `models`' files need (the modules their pickles name, read without unpickling).
 
         Deterministic: the same script and kernel give the same sorted pins.
         """
         deps = CondaDependencies()
         deps.source = f"the kernel (Python {sys.version_info.major}.{sys.version_info.minor})"
         deps.python_version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        for pin in kernel_pins(entry_script, frameworks):
+        needed = [need.module for need in models_needs(models).modules]
+        for pin in kernel_pins(entry_script, frameworks, needed):
             deps.add_pip_package(pin)
         env = cls(name)
         env.python.conda_dependencies = deps

@@ -1,9 +1,10 @@
 """Build (or reuse) the Docker image an Environment runs in.
 
 The tag is derived from everything that goes into the image — base image id, the exact wheel files, the
-runtime's source and the Dockerfile — so an existing tag means there is nothing to build. The Dockerfile is
-multi-stage: the wheels live only in the `deps` stage, and the runtime source is copied after the virtualenv,
-so a runtime change reuses the cached dependency layers.
+runtime's source and the build recipe — so an existing tag means there is nothing to build. The default build
+installs with uv in one container and commits it (`commit_build`); the multi-stage Dockerfile below (wheels
+only in the `deps` stage, the venv copied into the final one) is the reference `bench/cold_build.py` measures
+it against.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from ..environment import Environment
 from ..errors import DependencyResolutionError, DeployWarning, ImageBuildError
 from ..runtime import settings as contract
 from .base import kernel_python_version, resolve_base_image
+from .commit_build import commit_build
+from .commit_build import recipe as commit_recipe
+from .resolved import uv_command
+from .runtime_deps import merge_runtime_requirements, runtime_conflict_from
 from .wheels import cache_dir, resolve_wheels
 
 RUNTIME_DIR = Path(contract.__file__).resolve().parent
@@ -34,7 +39,7 @@ LogCallback = Optional[Callable[[str], None]]
 DOCKERFILE_TEMPLATE = """\
 # Rendered by jupyter_deploy.image.build — wheels were resolved on the host.
 FROM {base} AS deps
-LABEL jupyter-deploy.kind="environment-deps"
+LABEL jupyter-deploy.kind="environment-deps" jupyter-deploy.environment={name_label}
 COPY wheels/ /tmp/wheels/
 COPY requirements.lock /tmp/requirements.lock
 RUN python3 -m venv /opt/venv \\
@@ -74,11 +79,14 @@ class ImageInfo:
 
 
 def ensure_environment_image(client, environment: Environment, on_log: LogCallback = None, *,
-                             runtime_dir: Path = RUNTIME_DIR, no_cache: bool = False) -> ImageInfo:
+                             runtime_dir: Path = RUNTIME_DIR, no_cache: bool = False,
+                             method: str = "commit") -> ImageInfo:
     """Return the image for `environment`, building it only when no image with the same content tag exists.
 
     Raises BaseImageMissing, DependencyResolutionError or ImageBuildError with a message for the user.
     `no_cache=True` rebuilds every layer even when the tag exists (a truly cold build, for benchmarks).
+    `method="commit"` (uv in one container, then `docker commit`; see `commit_build`) is the default;
+    `"dockerfile"` is the multi-stage pip build it replaced, kept as the benchmark's reference.
     """
     import docker.errors
 
@@ -93,14 +101,19 @@ def ensure_environment_image(client, environment: Environment, on_log: LogCallba
     base = resolve_base_image(client, kernel_python_version())
     base_id = client.images.get(base).id
     runtime_files = _runtime_files(runtime_dir)
-    requirements = environment.pip_requirements() + runtime_requirements(runtime_dir)
+    requirements = image_requirements(environment, runtime_dir)
     try:
         wheels = resolve_wheels(requirements, on_log=log)
     except DependencyResolutionError as error:
-        raise _with_conda_origin(error, environment) from None
+        conflict = runtime_conflict_from(error, environment.pip_requirements(), runtime_requirements(runtime_dir))
+        raise (conflict or _with_conda_origin(error, environment)) from None
 
-    dockerfile = render_dockerfile(base, environment.name)
-    tag = f"{ENV_REPOSITORY}:{_content_hash(base_id, wheels, runtime_files, dockerfile)[:12]}"
+    uv = uv_command() if method == "commit" else None
+    if uv is None:
+        method = "dockerfile"
+    # The commit recipe does not depend on the environment's name: one image per distinct content.
+    recipe_text = render_dockerfile(base, environment.name) if method == "dockerfile" else commit_recipe()
+    tag = f"{ENV_REPOSITORY}:{_content_hash(base_id, wheels, runtime_files, recipe_text)[:12]}"
     try:
         existing = client.images.get(tag)
         if not no_cache:
@@ -110,7 +123,12 @@ def ensure_environment_image(client, environment: Environment, on_log: LogCallba
         pass
 
     log(f"Building {tag} on {base} ({len(wheels)} wheels)")
-    _build(client, tag, dockerfile, wheels, runtime_files, log, no_cache=no_cache)
+    if method == "commit":
+        repository, short = tag.split(":")
+        labels = {"jupyter-deploy.kind": "environment", "jupyter-deploy.environment": environment.name}
+        image_id = commit_build(client, repository, short, base, wheels, runtime_files, labels, uv[0], log)
+        return ImageInfo(tag=tag, id=image_id, built=True, base_image=base)
+    _build(client, tag, recipe_text, wheels, runtime_files, log, no_cache=no_cache)
     return ImageInfo(tag=tag, id=client.images.get(tag).id, built=True, base_image=base)
 
 
@@ -119,6 +137,12 @@ def render_dockerfile(base: str, environment_name: str) -> str:
         base=base, uid=contract.CONTAINER_UID, app_root=contract.DEFAULT_APP_ROOT, port=contract.CONTAINER_PORT,
         runtime_package=contract.RUNTIME_PACKAGE, name_label=json.dumps(environment_name),
     )
+
+
+def image_requirements(environment: Environment, runtime_dir: Path = RUNTIME_DIR) -> list[str]:
+    """Everything pip installs into the environment's image: the user's requirements, then the runtime's pins
+    the user did not name (the user's requirements win; see `runtime_deps`)."""
+    return merge_runtime_requirements(environment.pip_requirements(), runtime_requirements(runtime_dir))
 
 
 def runtime_requirements(runtime_dir: Path = RUNTIME_DIR) -> list[str]:

@@ -134,12 +134,13 @@ def _run_pip_wheel(requirements: Sequence[str], wheels: Path, log: Callable[[str
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def run_streaming(command: Sequence[str], on_line: Callable[[str], None]) -> "tuple[int, list[str]]":
+def run_streaming(command: Sequence[str], on_line: Callable[[str], None],
+                  env: Optional[dict] = None) -> "tuple[int, list[str]]":
     """Run with the inherited environment (so pip keeps the host's index, certificates and find-links)."""
     lines: list[str] = []
     process = subprocess.Popen(
         list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        env=dict(env or os.environ, PYTHONUNBUFFERED="1"),
     )
     assert process.stdout is not None
     for raw in process.stdout:

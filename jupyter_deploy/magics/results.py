@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..deploy import LocalWebservice
 from ..display.cards import service_html, service_text
 from ..display.html import escape
-from ..display.tables import MODELS, SERVICES, Table
+from ..display.tables import IMAGES, MODELS, SERVICES, Table
 from ..registry import Workspace
 
 
@@ -45,6 +45,10 @@ class ServiceList(TableList):
 
 class ModelList(TableList):
     table = MODELS
+
+
+class ImageList(TableList):
+    table = IMAGES
 
 
 class LogText(str):

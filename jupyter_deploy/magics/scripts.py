@@ -13,7 +13,9 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..deploy.dry_run import DryRunResult, dry_run
 from ..deploy.inference_config import check_entry_source
+from ..deploy.preflight import preflight
 from ..deploy.probe import parse_json_body
+from ..registry import resolve_model
 from .arguments import parse_magic_line, user_errors, workspace_option
 from .session import SessionMagics
 
@@ -36,7 +38,9 @@ class ScriptMagics(SessionMagics):
 
         A script that does not parse or lacks init()/run() is refused and not written. With --dry-run the script
         runs in this kernel first, exactly as the service would run it (AZUREML_MODEL_DIR, input handling, error
-        answers); if its init() or run() raises, the traceback is shown and the file is not written.
+        answers); if its init() or run() raises, the traceback is shown and the file is not written. After an
+        %environment, the deploy's preflight runs first: a module the model files or the script need that the
+        environment does not install stops here in seconds (the kernel may have it; the image would not).
         """
         args = parse_magic_line(self.score_script, line)
         target = Path(args.file).expanduser()
@@ -48,7 +52,10 @@ class ScriptMagics(SessionMagics):
         if args.dry_run:
             if args.sample is not None:
                 parse_json_body(args.sample, "The --sample body")
-            result = dry_run(self.session.workspace(args.workspace), cell, args.dry_run, args.sample, script_name=target.name)
+            workspace = self.session.workspace(args.workspace)
+            if self.session.last_environment is not None:
+                _preflight_cell(workspace, cell, args.dry_run, self.session.last_environment, target)
+            result = dry_run(workspace, cell, args.dry_run, args.sample, script_name=target.name)
             if not result.ok:
                 print(f"{args.file} was not written: its dry run raised an error (the script's traceback is shown).",
                       file=sys.stderr)
@@ -58,6 +65,19 @@ class ScriptMagics(SessionMagics):
         self.session.last_script = target
         print(f"Wrote {args.file}; %deploy serves it (and %reload SERVICE ships an edit to a running service).")
         return result
+
+
+def _preflight_cell(workspace, cell: str, models: list[str], environment, target: Path) -> None:
+    """The deploy's preflight against the last %environment: this kernel may have modules the image will not."""
+    resolved = [resolve_model(workspace, model) for model in models]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-preflight-", suffix=".py", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(cell)
+        preflight(environment, resolved, temporary, script_label=target.name)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _write_atomically(target: Path, text: str) -> None:

@@ -1,4 +1,4 @@
-"""`%deploy`, `%%test_endpoint`, `%services`, `%service_logs`, `%reload` and `%undeploy`."""
+"""`%deploy`, `%%test_endpoint`, `%services`, `%images`, `%service_logs`, `%reload` and `%undeploy`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from IPython.core.magic import cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..deploy import InferenceConfig, LocalWebservice, Model, validate_service_name
+from ..deploy.images import list_images, prune_images
 from ..deploy.probe import call_endpoint, parse_json_body
 from ..environment import Environment, resolve_environment
 from ..errors import EntryScriptError, JupyterDeployError, WebserviceError
@@ -16,7 +17,7 @@ from ..registry import Workspace, resolve_model
 from ..widgets.progress import DeployProgress
 from .arguments import parse_magic_line, user_errors, workspace_option
 from .session import SessionMagics
-from .results import DeployedService, LogText, ServiceList
+from .results import DeployedService, ImageList, LogText, ServiceList
 
 
 @magics_class
@@ -113,6 +114,19 @@ class ServiceMagics(SessionMagics):
         """The deployed services with their state and scoring URI."""
         args = parse_magic_line(self.services, line)
         return ServiceList(LocalWebservice.list(self.session.workspace(args.workspace)))
+
+    @magic_arguments()
+    @argument("--prune", action="store_true", help="remove every environment image no service uses, and say how much that freed")
+    @workspace_option
+    @line_magic
+    @user_errors
+    def images(self, line):
+        """The environment images (one per distinct environment content): size, environments, services using them."""
+        args = parse_magic_line(self.images, line)
+        workspace = self.session.workspace(args.workspace)
+        if args.prune:
+            print(prune_images(workspace).summary())
+        return ImageList(list_images(workspace))
 
     @magic_arguments()
     @argument("service", help="the service name")

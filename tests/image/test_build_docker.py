@@ -54,7 +54,7 @@ def created_images(docker_engine):
 
 
 def yaml_environment() -> Environment:
-    # A unique name makes a unique tag (the name is a label), so the first call really builds.
+    # The tag depends on the content only (not the name); created_images removes it after each test.
     env = Environment(f"it-yaml-{uuid.uuid4().hex[:8]}")
     env.python.conda_dependencies = CondaDependencies.create(pip_packages=["pyyaml"])
     return env
@@ -128,3 +128,26 @@ def test_unknown_conda_name_error_says_it_came_from_the_conda_dependencies(docke
     with pytest.raises(DependencyResolutionError) as raised:
         ensure_environment_image(docker_engine, env, runtime_dir=runtime_dir)
     assert "conda dependency 'this-conda-only-pkg-xyz=1.0'" in str(raised.value)
+
+
+def test_commit_build_leaves_no_build_container_and_no_wheels(docker_engine, base_image, runtime_dir, created_images):
+    env = yaml_environment()
+    image = ensure_environment_image(docker_engine, env, runtime_dir=runtime_dir, no_cache=True)
+    created_images.append(image.tag)
+    assert docker_engine.containers.list(all=True, filters={"label": "jupyter-deploy.kind=environment-build"}) == []
+    config = docker_engine.images.get(image.tag).attrs["Config"]
+    assert config["User"] == "1000:1000" and config["Labels"]["jupyter-deploy.kind"] == "environment"
+    listing = docker_engine.containers.run(
+        image.tag, ["sh", "-c", "ls /opt/jupyter-deploy-wheels | wc -l; "
+                    "find / -xdev -name '*.whl' -not -path '/usr/share/python-wheels/*' | wc -l"],
+        remove=True, network_disabled=True).decode().split()
+    assert listing == ["0", "0"]
+
+
+def test_same_content_under_another_name_reuses_the_image(docker_engine, base_image, runtime_dir, created_images):
+    first = ensure_environment_image(docker_engine, yaml_environment(), runtime_dir=runtime_dir)
+    created_images.append(first.tag)
+    renamed = yaml_environment()
+    renamed.name = f"another-name-{uuid.uuid4().hex[:6]}"
+    second = ensure_environment_image(docker_engine, renamed, runtime_dir=runtime_dir)
+    assert (second.tag, second.id, second.built) == (first.tag, first.id, False)
