@@ -120,3 +120,19 @@ class PathOutsideRoot(JupyterDeployError, ValueError):
 
 class FormError(JupyterDeployError, ValueError):
     """A field of a notebook widget's form is missing or unusable."""
+
+
+class InvalidSince(JupyterDeployError, ValueError):
+    """A `since` value is neither a duration like 30s, 15m, 1h, 2d nor an ISO date and time."""
+
+
+class MetricsUnavailable(JupyterDeployError):
+    """The service did not answer GET /metrics (not running, or an older image without monitoring)."""
+
+
+class BaselineError(JupyterDeployError, ValueError):
+    """A drift baseline is not a CSV file or a DataFrame with numeric features in common with the captured data."""
+
+
+class NoCollectedData(JupyterDeployError, LookupError):
+    """A service has no captured rows to compare (collection off, or no requests yet)."""

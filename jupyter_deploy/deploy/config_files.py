@@ -77,7 +77,10 @@ def load_deployment_config(path: str | os.PathLike | None, port: int | None = No
     chosen = port if port is not None else data.get("port")
     if chosen is not None and not isinstance(chosen, int):
         raise ConfigFileError(f"{path}: port must be a number, found {chosen!r}.")
-    return LocalWebserviceDeploymentConfiguration(port=chosen)
+    collection = data.get("dataCollection") or {}
+    return LocalWebserviceDeploymentConfiguration(
+        port=chosen, collect_model_data=bool(isinstance(collection, dict) and collection.get("storageEnabled")),
+        enable_app_insights=bool(data.get("appInsightsEnabled")))
 
 
 def _inline_environment(spec: dict, path: str | os.PathLike) -> Environment:

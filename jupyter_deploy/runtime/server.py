@@ -42,7 +42,7 @@ def serve(settings: RuntimeSettings) -> int:
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     log.info(f"Listening on http://{host}:{port} with {settings.worker_count} worker(s)")
-    log.info("Routes: GET / (liveness), GET /ready, POST|GET /score, GET /swagger.json")
+    log.info("Routes: GET / (liveness), GET /ready, POST|GET /score, GET /swagger.json, GET /metrics")
     if settings.worker_count == 1:
         return run_worker(settings, sock)
     return _supervise(settings, sock)
@@ -64,9 +64,9 @@ def run_worker(settings: RuntimeSettings, sock: socket.socket) -> int:
 async def _serve_worker(settings: RuntimeSettings, sock: socket.socket) -> None:
     import uvicorn
 
-    from .app import ScoringApp
+    from .monitoring import monitored_app
 
-    app = ScoringApp(settings)
+    app = monitored_app(settings)  # the ScoringApp inside the monitoring middleware (/metrics, capture)
     config = uvicorn.Config(
         app,
         loop="none",
@@ -88,7 +88,10 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket) -> None:
     _housekeeping(loop, app)
     log.info(f"Scoring timeout is set to {settings.scoring_timeout_ms} ms")
     loop.create_task(app.lifecycle.load_initial(on_failure=_exit_after_load_failure))
-    await server.serve(sockets=[sock])
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        app.close()  # write the captured rows still queued
 
 
 def _housekeeping(loop: asyncio.AbstractEventLoop, app, interval_s: float = 0.25) -> None:
@@ -128,6 +131,9 @@ def _supervise(settings: RuntimeSettings, sock: socket.socket) -> int:
         signal.signal(signum, forward)
 
     log.flush()  # or buffered lines would be written again by every forked worker
+    from .monitoring import prepare_workers
+
+    prepare_workers(settings.worker_count)  # one prometheus multiprocess folder for all workers' /metrics
     for index in range(settings.worker_count):
         pid = os.fork()
         if pid == 0:  # worker

@@ -10,10 +10,14 @@ class LocalWebserviceDeploymentConfiguration:
 
     compute_type = "Local"
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, collect_model_data: bool = False, enable_app_insights: bool = False):
         if port is not None and not (isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536):
             raise InvalidPort(f"Port {port!r} is not a valid TCP port; use a number from 1 to 65535 or leave it unset.")
         self.port = port
+        self.collect_model_data = bool(collect_model_data)  # issue 12: capture every /score request
+        self.enable_app_insights = bool(enable_app_insights)
 
     def to_dict(self) -> dict:
-        return {"computeType": "LOCAL", "port": self.port}
+        return {"computeType": "LOCAL", "port": self.port,
+                "dataCollection": {"storageEnabled": self.collect_model_data},
+                "appInsightsEnabled": self.enable_app_insights}

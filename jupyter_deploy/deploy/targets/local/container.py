@@ -27,18 +27,20 @@ def container_name(workspace: Workspace, service_name: str) -> str:
 
 
 def create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
-                     image_tag: str, port: Optional[int]):
+                     image_tag: str, port: Optional[int], monitoring: Optional[tuple] = None):
     environment = {
         ENV_APP_ROOT: DEFAULT_APP_ROOT,
         ENV_ENTRY_SCRIPT: config.entry_script,
         ENV_MODEL_DIR: model_dir_variable(models),
         ENV_SERVICE_NAME: name,
         **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()},
+        **(monitoring[0] if monitoring else {}),
     }
     volumes = {
         str(model.path): {"bind": f"{DEFAULT_APP_ROOT}/{MODELS_FOLDER}/{model.name}/{model.version}", "mode": "ro"}
         for model in models
     }
+    volumes.update(monitoring[1] if monitoring else {})  # issue 12: the service's data folder (read-write)
     name_in_engine = container_name(workspace, name)
     remove_stale_container(client, name_in_engine)
     return client.containers.create(
@@ -71,6 +73,16 @@ def get_container(container_id: Optional[str]):
         return docker_client().containers.get(container_id)
     except docker.errors.NotFound:
         return None
+
+
+def stop_container(container_id: Optional[str], timeout: int = 10) -> None:
+    """SIGTERM and wait, so the runtime writes its queued captured rows before the container is removed."""
+    container = get_container(container_id)
+    if container is not None:
+        try:
+            container.stop(timeout=timeout)
+        except Exception:
+            pass
 
 
 def remove_container(container_id: Optional[str]) -> None:

@@ -22,12 +22,13 @@ from ...progress import Progress, reporter
 from ...records import delete_record, load_record, save_record, saved_log_path, service_names
 from .config import LocalWebserviceDeploymentConfiguration
 from .container import (copy_app_into, create_container, exit_reason, get_container, port_is_free, published_port,
-                        remove_container)
+                        remove_container, stop_container)
+from .monitoring import ServiceMonitoring, container_monitoring, monitoring_record
 
 STARTUP_GRACE_SECONDS = 60.0
 
 
-class LocalWebservice:
+class LocalWebservice(ServiceMonitoring):
     """A deployed service. `LocalWebservice(ws, name)` re-attaches to one deployed earlier (e.g. after a kernel restart)."""
 
     def __init__(self, workspace: Workspace, name: str):
@@ -40,8 +41,10 @@ class LocalWebservice:
             )
 
     @staticmethod
-    def deploy_configuration(port: int | None = None, **_azure_only) -> LocalWebserviceDeploymentConfiguration:
-        return LocalWebserviceDeploymentConfiguration(port=port)
+    def deploy_configuration(port: int | None = None, collect_model_data: bool = False, enable_app_insights: bool = False,
+                             **_azure_only) -> LocalWebserviceDeploymentConfiguration:
+        return LocalWebserviceDeploymentConfiguration(port=port, collect_model_data=collect_model_data,
+                                                      enable_app_insights=enable_app_insights)
 
     @classmethod
     def list(cls, workspace: Workspace) -> list["LocalWebservice"]:
@@ -191,17 +194,29 @@ class LocalWebservice:
         raise WebserviceError(f"Service '{self.name}' did not finish reloading within {timeout_sec:.0f} s; check its logs.")
 
     def update(self, models: list[Model | str] | None = None, inference_config: InferenceConfig | None = None,
-               show_output: bool = False, progress: Progress | None = None, **_azure_only) -> None:
-        """Redeploy under the same name and port with new models and/or a new config (rebuilds only if the environment changed)."""
+               show_output: bool = False, progress: Progress | None = None, collect_model_data: bool | None = None,
+               enable_app_insights: bool | None = None, **_azure_only) -> None:
+        """Redeploy under the same name and port with new models and/or a new config (rebuilds only if the environment changed).
+
+        `collect_model_data` / `enable_app_insights` alone switch a running service, without a rebuild or restart.
+        """
+        if collect_model_data is not None or enable_app_insights is not None:
+            self._apply_switches(collect_model_data, enable_app_insights)
+            if models is None and inference_config is None:
+                return
         new_models = models if models is not None else self._record["models"]
         new_config = inference_config or self.inference_config
         deploy_local(self.workspace, self.name, new_models, new_config,
-                     LocalWebserviceDeploymentConfiguration(self.port), overwrite=True,
+                     LocalWebserviceDeploymentConfiguration(self.port, self.collect_model_data, self.enable_app_insights),
+                     overwrite=True,
                      show_output=show_output, progress=progress)
         self._refresh_record()
 
     def delete(self) -> None:
-        """Stop and remove the container (by id) and forget the service."""
+        """Stop the container (letting it write its captured rows), remove it (by id) and forget the service.
+
+        The captured data stays; `delete_collected_data()` removes it.
+        """
         _remove_service(self.workspace, self._record)
 
     def serialize(self) -> dict:
@@ -292,7 +307,9 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     image = build_image(checked, report)
     if existing is not None:
         _remove_service(workspace, existing)
-    container = create_container(client, workspace, name, checked.models, config, image.tag, port)
+    switches = monitoring_record(deployment_config)
+    container = create_container(client, workspace, name, checked.models, config, image.tag, port,
+                                 container_monitoring(workspace, name, checked.models, switches))
     try:
         copy_app_into(container, config)
         report("container", f"Starting container {container.short_id}")
@@ -308,6 +325,7 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
         "name": name, "container_id": container.id, "port": host_port, "image": image.tag,
         "models": [m.id for m in checked.models], "inference_config": config.to_dict(),
         "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None,
+        "monitoring": switches,
     }
     save_record(workspace, record)
     workspace.record_script(config.entry_script_path, source="service")
@@ -317,6 +335,8 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
 
 
 def _remove_service(workspace: Workspace, record: dict) -> None:
+    if (record.get("monitoring") or {}).get("collectModelData"):
+        stop_container(record.get("container_id"))  # SIGTERM first: the runtime writes its queued rows
     remove_container(record.get("container_id"))
     delete_record(workspace, record["name"])
 
