@@ -26,12 +26,11 @@ from .. import log
 from .contract import (MODELDATA_FOLDER, REQUEST_DESIGNATION, TELEMETRY_DESIGNATION, MonitoringSettings,
                        read_switches)
 
-FLUSH_INTERVAL_S = 0.2
+FLUSH_INTERVAL_S = 0.1
 SWITCH_POLL_S = 0.5
 MAX_QUEUED_ROWS = 50_000
 BATCH_ROWS = 5_000
 
-_STOP = object()
 
 
 def _body_value(body: bytes) -> Any:
@@ -62,6 +61,7 @@ class CaptureWriter:
         self._switches_mtime: Optional[float] = None
         self._last_poll = 0.0
         self._thread: Optional[threading.Thread] = None
+        self._stop = threading.Event()
         self._write_lock = threading.Lock()  # drain() from another thread (shutdown, tests) vs the writer
         self.poll_switches()
 
@@ -118,41 +118,30 @@ class CaptureWriter:
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Write everything queued, then stop (clean shutdown)."""
+        self._stop.set()
         if self._thread is not None and self._thread.is_alive():
-            self._queue.put(_STOP)
             self._thread.join(timeout_s)
-        else:
-            self.drain()
-        for _, handle, _ in self._files.values():
-            try:
-                handle.close()
-            except OSError:
-                pass
-        self._files.clear()
+        self.drain()
+        with self._write_lock:
+            for _, handle, _ in self._files.values():
+                try:
+                    handle.close()
+                except OSError:
+                    pass
+            self._files.clear()
 
     def _loop(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=FLUSH_INTERVAL_S)
-            except queue.Empty:
-                first = None
+        """Wake on a fixed interval and take the whole queue at once.
+
+        Not ``queue.get()`` per row: under load that wakes this thread for every request, and each wake takes
+        the GIL from the event loop (measured: a third of the requests/s at c=32).
+        """
+        while not self._stop.wait(FLUSH_INTERVAL_S):
             now = time.monotonic()
             if now - self._last_poll >= SWITCH_POLL_S:
                 self._last_poll = now
                 self.poll_switches()
-            if first is None:
-                continue
-            batch = [first]
-            while len(batch) < BATCH_ROWS:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            stop = any(item is _STOP for item in batch)
-            self._write([item for item in batch if item is not _STOP])
-            if stop:
-                self.drain()
-                return
+            self.drain()
 
     def drain(self) -> None:
         """Write whatever is queued right now (the calling thread)."""
@@ -162,9 +151,9 @@ class CaptureWriter:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not _STOP:
-                batch.append(item)
-        self._write(batch)
+            batch.append(item)
+        for start in range(0, len(batch), BATCH_ROWS):
+            self._write(batch[start:start + BATCH_ROWS])
 
     def _write(self, batch: list) -> None:
         if not batch or not self.settings.data_dir:
@@ -181,7 +170,9 @@ class CaptureWriter:
             counts[partition[2]] = counts.get(partition[2], 0) + 1
         try:
             for partition, lines in grouped.items():
-                self._append(partition, "".join(lines).encode("utf-8"))
+                for line in lines:  # one by one into the 64 KiB file buffer, so every file rotates at its bound
+                    self._append(partition, line.encode("utf-8"))
+                self._files[partition][1].flush()  # one write per partition and batch
         except OSError as error:
             if self.metrics is not None:
                 self.metrics.capture_failures.inc(len(batch))
@@ -237,7 +228,6 @@ class CaptureWriter:
             entry = self._open(partition)
         path, handle, size = entry
         handle.write(data)
-        handle.flush()
         self._files[partition] = (path, handle, size + len(data))
         self._account(len(data))
 
