@@ -32,6 +32,8 @@ class ServiceMagics(SessionMagics):
     @argument("--env", metavar="NAME", help="a stored environment (default: the last %%%%environment)")
     @argument("--port", type=int, help="the host port on 127.0.0.1 (default: a free one)")
     @argument("--overwrite", action="store_true", help="replace a service of the same name")
+    @argument("--collect-data", dest="collect_data", action="store_true",
+              help="capture every /score request (service.get_collected_data())")
     @workspace_option
     @line_magic
     @user_errors
@@ -49,7 +51,7 @@ class ServiceMagics(SessionMagics):
         models = [resolve_model(workspace, model_id) for model_id in args.models]
         env = self._deploy_environment(workspace, args.env, args.service)
         config = InferenceConfig(entry_script=str(script), environment=env)
-        deployment_config = LocalWebservice.deploy_configuration(port=args.port)
+        deployment_config = LocalWebservice.deploy_configuration(port=args.port, collect_model_data=args.collect_data)
         progress = DeployProgress(args.service)
         progress.display()
         started = time.perf_counter()
