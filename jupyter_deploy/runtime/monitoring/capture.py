@@ -194,7 +194,7 @@ class CaptureWriter:
         kind = item[0]
         stamp = item[1]
         day = datetime.fromtimestamp(stamp, timezone.utc)
-        row: Dict[str, Any] = {"time": day.isoformat(timespec="microseconds").replace("+00:00", "Z")}
+        row: Dict[str, Any] = {"time": day.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
         if kind == "c":
             _, _, correlation, model, designation, data = item
             name, version = settings.partition_model
@@ -210,7 +210,7 @@ class CaptureWriter:
                 row.update(data=_body_value(body), output=_body_value(output))
             row.update(status=status, latency_ms=round(latency_ms, 3))
         row.update(service=settings.service_name, model_ids=list(settings.model_ids))
-        partition = (name, str(version), designation, day.strftime("%Y"), day.strftime("%m"), day.strftime("%d"))
+        partition = (name, str(version), designation, "%04d" % day.year, "%02d" % day.month, "%02d" % day.day)
         return partition, json.dumps(row, default=str, separators=(",", ":")) + "\n"
 
     def _version_of(self, model_name: str) -> Optional[str]:
