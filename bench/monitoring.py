@@ -3,8 +3,8 @@
     python bench/monitoring.py [--reps 3] [--seconds 5]
 
 Two services of the same image and script run at once: "off" (collection off, JUPYTER_DEPLOY_METRICS=0:
-no request metrics either) and "on" (collect_model_data=True and enable_app_insights=True: every request
-captured with its bodies, plus a telemetry row, plus the Prometheus metrics). Runs alternate between them inside
+no request metrics either) and "on" (collect_model_data=True: every request captured with its bodies, plus
+the Prometheus metrics). Runs alternate between them inside
 each repetition (wrk -c32 -t2, bounded in seconds); the figure is the ratio of median requests/s (goal ≥ 0.8).
 Afterwards it checks that the "on" service captured one request row per answered request.
 """
@@ -58,8 +58,7 @@ def main() -> None:
                     answered = sum(s["value"] for s in metrics["jupyter_deploy_requests_total"] if s["route"] == "/score")
                     service.delete()  # flushes
                     from jupyter_deploy.monitor import row_count
-                    print(f"on: {answered:.0f} /score answered, {row_count(workspace, name)} rows captured "
-                          "(request + telemetry designations)", flush=True)
+                    print(f"on: {answered:.0f} /score answered, {row_count(workspace, name)} rows captured", flush=True)
             finally:
                 with contextlib.suppress(Exception):
                     service.delete()
