@@ -132,6 +132,8 @@ def _model_deploy(args) -> None:
         raise JupyterDeployError("Give --ic inferenceConfig.json (or --entry-script score.py) so the service knows what to run.")
     deployment = load_deployment_config(args.deploy_config, port=args.port, workers=args.workers,
                                         memory_gb=args.memory_gb)
+    if args.collect_model_data:
+        deployment.collect_model_data = True
     service = Model.deploy(workspace, args.name, args.model or [], config, deployment, overwrite=args.overwrite,
                            show_output=not args.quiet)
     service.wait_for_deployment(show_output=False)
@@ -186,6 +188,63 @@ def _image_prune(args) -> None:
         for image in result.removed:
             print(f"Removed {image.tag if image.tags else image.id[7:19]} ({image.unique_size / 1e9:.2f} GB)")
         print(result.summary())
+# -- issue 12: monitoring ---------------------------------------------------------------------------------
+def _service_metrics(args) -> None:
+    metrics = _service(args).get_metrics()
+    if args.output == "json":
+        print(json.dumps(metrics, indent=2))
+        return
+    for name, value in metrics.items():
+        for sample in (value if isinstance(value, list) else [{"value": value}]):
+            labels = ",".join(f'{k}="{v}"' for k, v in sample.items() if k != "value")
+            print(f"{name}{{{labels}}} {sample['value']:g}" if labels else f"{name} {sample['value']:g}")
+
+
+def _service_data(args) -> None:
+    frame = _service(args).get_collected_data(designation=args.designation, since=args.since)
+    if args.output == "csv":
+        frame = frame.assign(data=frame["data"].map(json.dumps), output=frame["output"].map(json.dumps),
+                             model_ids=frame["model_ids"].map(json.dumps))
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        print(frame.assign(time=frame["time"].map(lambda t: t.isoformat())).to_json(orient="records", indent=2))
+
+
+def _service_update(args) -> None:
+    service = _service(args)
+    service.update(collect_model_data=args.collect_model_data, enable_app_insights=args.enable_app_insights)
+    print(f"Service '{args.name}': data collection {'on' if service.collect_model_data else 'off'}, "
+          f"app insights {'on' if service.enable_app_insights else 'off'}.")
+
+
+def _service_delete_data(args) -> None:
+    from .monitor import delete_collected_data  # the data outlives its service: no service record needed
+
+    removed = delete_collected_data(_workspace(args), args.name)
+    print(f"Deleted the collected data of '{args.name}'." if removed else f"'{args.name}' has no collected data.")
+
+
+def _add_monitor_commands(service, common) -> None:
+    workspace_only = argparse.ArgumentParser(add_help=False)
+    workspace_only.add_argument("-w", "--workspace", help="workspace folder")
+    metrics = service.add_parser("metrics", parents=[common], help="print a service's Prometheus metrics")
+    metrics.add_argument("-n", "--name", required=True)
+    metrics.set_defaults(handler=_service_metrics)
+    data = service.add_parser("data", parents=[workspace_only], help="print the requests a service captured")
+    data.add_argument("-n", "--name", required=True)
+    data.add_argument("--designation", help="only rows of this designation (request, inputs, ...)")
+    data.add_argument("--since", help="only rows newer than this: 30s, 15m, 1h, 2d or an ISO time")
+    data.add_argument("-o", "--output", choices=["json", "csv"], default="json")
+    data.set_defaults(handler=_service_data)
+    update = service.add_parser("update", parents=[common], help="switch data collection on a running service")
+    update.add_argument("-n", "--name", required=True)
+    for flag, dest in (("collect-model-data", "collect_model_data"), ("enable-app-insights", "enable_app_insights")):
+        update.add_argument(f"--{flag}", dest=dest, action="store_true", default=None)
+        update.add_argument(f"--no-{flag}", dest=dest, action="store_false")
+    update.set_defaults(handler=_service_update)
+    delete_data = service.add_parser("delete-data", parents=[workspace_only], help="delete a service's collected data")
+    delete_data.add_argument("-n", "--name", required=True)
+    delete_data.set_defaults(handler=_service_delete_data)
 
 
 def _base_image_build(args) -> None:
@@ -245,6 +304,7 @@ def _build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--memory-gb", type=float, help="memory limit of the container in GB")
     deploy.add_argument("--overwrite", action="store_true")
     deploy.add_argument("-q", "--quiet", action="store_true", help="do not stream the build log")
+    deploy.add_argument("--collect-model-data", action="store_true", default=None, help="capture every /score request")
     deploy.set_defaults(handler=_model_deploy)
 
     service = groups.add_parser("service", help="inspect and manage deployed services").add_subparsers(metavar="COMMAND")
@@ -262,6 +322,7 @@ def _build_parser() -> argparse.ArgumentParser:
             sub.add_argument("-d", "--input-data")
             sub.add_argument("--input-file")
         sub.set_defaults(handler=handler)
+    _add_monitor_commands(service, common)
 
     image = groups.add_parser("image", help="the environment images").add_subparsers(metavar="COMMAND")
     image.add_parser("list", parents=[common], help="environment images: size, environments, services using them").set_defaults(handler=_image_list)

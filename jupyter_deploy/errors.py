@@ -161,3 +161,17 @@ class ModelDependencyMissing(JupyterDeployError):
 
 class RuntimeDependencyConflict(JupyterDeployError):
     """The environment pins a package the scoring runtime needs, at versions the runtime does not support."""
+class InvalidSince(JupyterDeployError, ValueError):
+    """A `since` value is neither a duration like 30s, 15m, 1h, 2d nor an ISO date and time."""
+
+
+class MetricsUnavailable(JupyterDeployError):
+    """The service did not answer GET /metrics (not running, or an older image without monitoring)."""
+
+
+class BaselineError(JupyterDeployError, ValueError):
+    """A drift baseline is not a CSV file or a DataFrame with numeric features in common with the captured data."""
+
+
+class NoCollectedData(JupyterDeployError, LookupError):
+    """A service has no captured rows to compare (collection off, or no requests yet)."""

@@ -91,8 +91,12 @@ def load_deployment_config(path: str | os.PathLike | None, port: int | None = No
         raise ConfigFileError(f"{path}: containerResourceRequirements must be an object such as {{\"memoryInGB\": 0.5}}.")
     memory = memory_gb if memory_gb is not None else resources.get("memoryInGB")
     worker_count = workers if workers is not None else data.get("workers")
+    collection = data.get("dataCollection") or {}
     try:
-        return LocalWebserviceDeploymentConfiguration(port=chosen, memory_gb=memory, workers=worker_count)
+        return LocalWebserviceDeploymentConfiguration(
+            port=chosen, memory_gb=memory, workers=worker_count,
+            collect_model_data=bool(isinstance(collection, dict) and collection.get("storageEnabled")),
+            enable_app_insights=bool(data.get("appInsightsEnabled")))
     except ConfigFileError as error:
         raise ConfigFileError(f"{path}: {error}" if path else str(error)) from None
 

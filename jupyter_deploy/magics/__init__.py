@@ -8,12 +8,13 @@ front end: every step is a core call, and a user mistake is printed as its one s
 from __future__ import annotations
 
 from .environment import EnvironmentMagics
+from .monitor import MonitorMagics
 from .registry import RegistryMagics
 from .scripts import ScriptMagics
 from .services import ServiceMagics
 from .session import NotebookSession
 
-MAGICS_CLASSES = (RegistryMagics, ScriptMagics, EnvironmentMagics, ServiceMagics)
+MAGICS_CLASSES = (RegistryMagics, ScriptMagics, EnvironmentMagics, ServiceMagics, MonitorMagics)
 
 
 def load_ipython_extension(ip) -> None:

@@ -35,6 +35,8 @@ class ServiceMagics(SessionMagics):
     @argument("--workers", type=int, help="scoring worker processes in the container (WORKER_COUNT)")
     @argument("--memory-gb", type=float, help="memory limit of the container in GB (default: none)")
     @argument("--overwrite", action="store_true", help="replace a service of the same name")
+    @argument("--collect-data", dest="collect_data", action="store_true",
+              help="capture every /score request (service.get_collected_data())")
     @workspace_option
     @line_magic
     @user_errors
@@ -46,7 +48,7 @@ class ServiceMagics(SessionMagics):
         args = parse_magic_line(self.deploy, line)
         workspace = self.session.workspace(args.workspace)
         validate_service_name(args.service)
-        deployment_config = LocalWebservice.deploy_configuration(port=args.port, workers=args.workers,
+        deployment_config = LocalWebservice.deploy_configuration(port=args.port, workers=args.workers, collect_model_data=args.collect_data,
                                                                    memory_gb=args.memory_gb)
         script = Path(args.script).expanduser() if args.script else self.session.last_script
         if script is None:

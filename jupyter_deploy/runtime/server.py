@@ -38,9 +38,11 @@ def serve(settings: RuntimeSettings) -> int:
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     log.info(f"Listening on http://{host}:{port} with {settings.worker_count} worker(s)")
-    log.info("Routes: GET / (liveness), GET /ready, POST|GET /score, GET /swagger.json")
+    log.info("Routes: GET / (liveness), GET /ready, POST|GET /score, GET /swagger.json, GET /metrics")
+    from .monitoring import prepare_workers
     from .supervisor import Supervisor
 
+    prepare_workers(settings.worker_count)  # one prometheus multiprocess folder for all workers' /metrics
     return Supervisor(settings, sock, run_worker).run()
 
 
@@ -63,14 +65,13 @@ def run_worker(settings: RuntimeSettings, sock: socket.socket, board=None, ready
 async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=None, ready_fd: int = -1) -> None:
     import uvicorn
 
-    from .app import ScoringApp
     from .connection_limits import describe, guarded_protocol_class
-
-    app = ScoringApp(settings)
-    if board is not None:
-        app.workers_status = board.read
     from .cors import parse_origins, wrap
+    from .monitoring import monitored_app
 
+    app = monitored_app(settings)  # the ScoringApp inside the monitoring middleware (/metrics, capture)
+    if board is not None:
+        app.app.workers_status = board.read
     config = uvicorn.Config(
         wrap(app, parse_origins(settings.cors_origins)),  # CORS per AML_CORS_ORIGINS, outermost
         loop="none",
@@ -93,7 +94,10 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     log.info(f"Scoring timeout is set to {settings.scoring_timeout_ms} ms")
     log.info(describe(settings))
     loop.create_task(_load_then_report(app, ready_fd))
-    await server.serve(sockets=[sock])
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        app.close()  # write the captured rows still queued
 
 
 async def _load_then_report(app, ready_fd: int) -> None:

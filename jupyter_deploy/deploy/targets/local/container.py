@@ -36,8 +36,8 @@ PIDS_LIMIT = 512  # a fork bomb in run() stops at this many processes instead of
 
 
 def create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
-                     image_tag: str, port: Optional[int], *, memory_gb: Optional[float] = None,
-                     workers: Optional[int] = None):
+                     image_tag: str, port: Optional[int], monitoring: Optional[tuple] = None, *,
+                     memory_gb: Optional[float] = None, workers: Optional[int] = None):
     """The service's container: host port fixed now (so restarts keep it), hardened, restarted by the engine."""
     environment = {
         ENV_APP_ROOT: DEFAULT_APP_ROOT,
@@ -45,6 +45,7 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
         ENV_MODEL_DIR: model_dir_variable(models),
         ENV_SERVICE_NAME: name,
         **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()},
+        **(monitoring[0] if monitoring else {}),
     }
     if workers is not None:
         environment[ENV_WORKER_COUNT] = str(workers)
@@ -53,6 +54,7 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
         str(model.path): {"bind": f"{DEFAULT_APP_ROOT}/{MODELS_FOLDER}/{model.name}/{model.version}", "mode": "ro"}
         for model in models
     }
+    volumes.update(monitoring[1] if monitoring else {})  # issue 12: the service's data folder (read-write)
     name_in_engine = container_name(workspace, name)
     remove_stale_container(client, name_in_engine)
     return client.containers.create(
@@ -106,6 +108,16 @@ def get_container(container_id: Optional[str]):
         return docker_client().containers.get(container_id)
     except docker.errors.NotFound:
         return None
+
+
+def stop_container(container_id: Optional[str], timeout: int = 10) -> None:
+    """SIGTERM and wait, so the runtime writes its queued captured rows before the container is removed."""
+    container = get_container(container_id)
+    if container is not None:
+        try:
+            container.stop(timeout=timeout)
+        except Exception:
+            pass
 
 
 def remove_container(container_id: Optional[str]) -> None:

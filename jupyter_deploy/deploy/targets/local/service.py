@@ -23,13 +23,14 @@ from ...records import delete_record, load_record, save_record, saved_log_path, 
 from .config import LocalWebserviceDeploymentConfiguration
 from ....runtime.settings import EXIT_LOAD_FAILED
 from .container import (copy_app_into, create_container, exit_reason, get_container, keep_running, port_is_free,
-                        published_port, remove_container)
+                        published_port, remove_container, stop_container)
+from .monitoring import ServiceMonitoring, container_monitoring, monitoring_record
 
 STARTUP_GRACE_SECONDS = 60.0
 RESTART_GRACE_SECONDS = 10.0  # an exited container younger than this may be mid-`docker restart`
 
 
-class LocalWebservice:
+class LocalWebservice(ServiceMonitoring):
     """A deployed service. `LocalWebservice(ws, name)` re-attaches to one deployed earlier (e.g. after a kernel restart)."""
 
     def __init__(self, workspace: Workspace, name: str):
@@ -43,8 +44,11 @@ class LocalWebservice:
 
     @staticmethod
     def deploy_configuration(port: int | None = None, memory_gb: float | None = None, workers: int | None = None,
+                             collect_model_data: bool = False, enable_app_insights: bool = False,
                              **_azure_only) -> LocalWebserviceDeploymentConfiguration:
-        return LocalWebserviceDeploymentConfiguration(port=port, memory_gb=memory_gb, workers=workers)
+        return LocalWebserviceDeploymentConfiguration(port=port, memory_gb=memory_gb, workers=workers,
+                                                      collect_model_data=collect_model_data,
+                                                      enable_app_insights=enable_app_insights)
 
     @classmethod
     def list(cls, workspace: Workspace) -> list["LocalWebservice"]:
@@ -206,18 +210,32 @@ class LocalWebservice:
         raise WebserviceError(f"Service '{self.name}' did not finish reloading within {timeout_sec:.0f} s; check its logs.")
 
     def update(self, models: list[Model | str] | None = None, inference_config: InferenceConfig | None = None,
-               show_output: bool = False, progress: Progress | None = None, **_azure_only) -> None:
-        """Redeploy under the same name and port with new models and/or a new config (rebuilds only if the environment changed)."""
+               show_output: bool = False, progress: Progress | None = None, collect_model_data: bool | None = None,
+               enable_app_insights: bool | None = None, **_azure_only) -> None:
+        """Redeploy under the same name and port with new models and/or a new config (rebuilds only if the environment changed).
+
+        `collect_model_data` / `enable_app_insights` alone switch a running service, without a rebuild or restart.
+        """
+        if collect_model_data is not None or enable_app_insights is not None:
+            self._apply_switches(collect_model_data, enable_app_insights)
+            if models is None and inference_config is None:
+                return
         new_models = models if models is not None else self._record["models"]
         new_config = inference_config or self.inference_config
         deploy_local(self.workspace, self.name, new_models, new_config,
                      LocalWebserviceDeploymentConfiguration(self.port, memory_gb=self._record.get("memory_gb"),
-                                                            workers=self._record.get("workers")), overwrite=True,
+                                                            workers=self._record.get("workers"),
+                                                            collect_model_data=self.collect_model_data,
+                                                            enable_app_insights=self.enable_app_insights),
+                     overwrite=True,
                      show_output=show_output, progress=progress)
         self._refresh_record()
 
     def delete(self) -> None:
-        """Stop and remove the container (by id) and forget the service."""
+        """Stop the container (letting it write its captured rows), remove it (by id) and forget the service.
+
+        The captured data stays; `delete_collected_data()` removes it.
+        """
         _remove_service(self.workspace, self._record)
 
     def serialize(self) -> dict:
@@ -335,7 +353,9 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     image = build_image(checked, report)
     if existing is not None:
         _remove_service(workspace, existing)
+    switches = monitoring_record(deployment_config)
     container = create_container(client, workspace, name, checked.models, config, image.tag, port,
+                                 container_monitoring(workspace, name, checked.models, switches),
                                  memory_gb=deployment_config.memory_gb, workers=deployment_config.workers)
     try:
         copy_app_into(container, config)
@@ -353,6 +373,7 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
         "models": [m.id for m in checked.models], "inference_config": config.to_dict(),
         "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None,
         "memory_gb": deployment_config.memory_gb, "workers": deployment_config.workers,
+        "monitoring": switches,
     }
     save_record(workspace, record)
     workspace.record_script(config.entry_script_path, source="service")
@@ -362,6 +383,8 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
 
 
 def _remove_service(workspace: Workspace, record: dict) -> None:
+    if (record.get("monitoring") or {}).get("collectModelData"):
+        stop_container(record.get("container_id"))  # SIGTERM first: the runtime writes its queued rows
     remove_container(record.get("container_id"))
     delete_record(workspace, record["name"])
 
