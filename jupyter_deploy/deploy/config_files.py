@@ -15,6 +15,7 @@ import yaml
 from ..environment import CondaDependencies, Environment
 from ..errors import ConfigFileError, DeployWarning
 from .inference_config import InferenceConfig
+from .targets.aks_config import AksServiceDeploymentConfiguration
 from .targets.local.config import LocalWebserviceDeploymentConfiguration
 
 _IGNORED_INFERENCE_KEYS = {"extraDockerfileSteps", "baseImage", "baseImageRegistry", "enableGpu", "cudaVersion",
@@ -68,16 +69,19 @@ def load_inference_config(path: str | os.PathLike, overrides: dict | None = None
     return InferenceConfig(entry, environment=environment, source_directory=source_directory, conda_file=conda_file)
 
 
-def load_deployment_config(path: str | os.PathLike | None, port: int | None = None) -> LocalWebserviceDeploymentConfiguration:
-    """`{"computeType": "LOCAL", "port": 32267}`; any other compute type is refused."""
+def load_deployment_config(path: str | os.PathLike | None, port: int | None = None
+                           ) -> LocalWebserviceDeploymentConfiguration | AksServiceDeploymentConfiguration:
+    """`{"computeType": "LOCAL", "port": 32267}` or Azure's AKS schema (`"computeType": "aks"`); others are refused."""
     data = read_config_file(path) if path else {"computeType": "LOCAL"}
     compute = str(data.get("computeType", "LOCAL")).upper()
+    if compute == "AKS":
+        return AksServiceDeploymentConfiguration.from_dict(data, str(path))
     if compute != "LOCAL":
-        raise ConfigFileError(f"{path}: computeType '{data['computeType']}' cannot run here; use \"computeType\": \"LOCAL\".")
+        raise ConfigFileError(f"{path}: computeType '{data['computeType']}' cannot run here; use \"LOCAL\" or \"aks\".")
     chosen = port if port is not None else data.get("port")
     if chosen is not None and not isinstance(chosen, int):
         raise ConfigFileError(f"{path}: port must be a number, found {chosen!r}.")
-    return LocalWebserviceDeploymentConfiguration(port=chosen)
+    return LocalWebserviceDeploymentConfiguration(port=chosen, auth_enabled=bool(data.get("authEnabled", False)))
 
 
 def _inline_environment(spec: dict, path: str | os.PathLike) -> Environment:

@@ -21,7 +21,11 @@ class Model(RegisteredModel):
     @staticmethod
     def deploy(workspace: Workspace, name: str, models: list["RegisteredModel | str"], inference_config: InferenceConfig,
                deployment_config: Optional[Any] = None, overwrite: bool = False, show_output: bool = False,
-               progress: Optional[Progress] = None, **_azure_only):
-        """Build the environment image and start the service; call `wait_for_deployment()` next."""
+               progress: Optional[Progress] = None, deployment_target: Any = None, **_azure_only):
+        """Build the environment image and start the service; call `wait_for_deployment()` next.
+
+        `deployment_target` (a `ComputeTarget` or its name) goes with an `AksWebservice.deploy_configuration(...)`.
+        """
         return deploy_model(workspace, name, models, inference_config, deployment_config, overwrite=overwrite,
-                            show_output=show_output, progress=progress)
+                            show_output=show_output, progress=progress,
+                            deployment_target=deployment_target)

@@ -65,10 +65,11 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket) -> None:
     import uvicorn
 
     from .app import ScoringApp
+    from .auth import with_key_auth
 
     app = ScoringApp(settings)
     config = uvicorn.Config(
-        app,
+        with_key_auth(app),
         loop="none",
         http="httptools",
         ws="none",

@@ -10,10 +10,11 @@ class LocalWebserviceDeploymentConfiguration:
 
     compute_type = "Local"
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, auth_enabled: bool = False):
         if port is not None and not (isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536):
             raise InvalidPort(f"Port {port!r} is not a valid TCP port; use a number from 1 to 65535 or leave it unset.")
         self.port = port
+        self.auth_enabled = bool(auth_enabled)  # key auth, off by default locally (as on Azure's LocalWebservice)
 
     def to_dict(self) -> dict:
-        return {"computeType": "LOCAL", "port": self.port}
+        return {"computeType": "LOCAL", "port": self.port, "authEnabled": self.auth_enabled}

@@ -10,16 +10,20 @@ from __future__ import annotations
 import io
 import socket
 import tarfile
+import time
 from typing import Optional
 
 from ....image import docker_client
 from ....registry import Model, Workspace
 from ....runtime.settings import (CONTAINER_PORT, CONTAINER_UID, DEFAULT_APP_ROOT, ENV_APP_ROOT, ENV_ENTRY_SCRIPT,
                                   ENV_MODEL_DIR, ENV_SERVICE_NAME, EXIT_LOAD_FAILED, MODELS_FOLDER)
+from ....runtime.auth import ENV_KEYS_FILE, KEYS_FILE_NAME
 from ...inference_config import InferenceConfig
+from ...keys import keys_file_bytes
 
 SERVICE_LABEL = "jupyter-deploy.service"
 WORKSPACE_LABEL = "jupyter-deploy.workspace"
+KEYS_DIR = "/tmp"  # writable by the container's user in every image; the file itself is 0400
 
 
 def container_name(workspace: Workspace, service_name: str) -> str:
@@ -27,13 +31,14 @@ def container_name(workspace: Workspace, service_name: str) -> str:
 
 
 def create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
-                     image_tag: str, port: Optional[int]):
+                     image_tag: str, port: Optional[int], auth: bool = False):
     environment = {
         ENV_APP_ROOT: DEFAULT_APP_ROOT,
         ENV_ENTRY_SCRIPT: config.entry_script,
         ENV_MODEL_DIR: model_dir_variable(models),
         ENV_SERVICE_NAME: name,
         **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()},
+        **({ENV_KEYS_FILE: f"{KEYS_DIR}/{KEYS_FILE_NAME}"} if auth else {}),
     }
     volumes = {
         str(model.path): {"bind": f"{DEFAULT_APP_ROOT}/{MODELS_FOLDER}/{model.name}/{model.version}", "mode": "ro"}
@@ -111,6 +116,17 @@ def app_archive(config: InferenceConfig) -> bytes:
 
 def copy_app_into(container, config: InferenceConfig) -> None:
     container.put_archive(DEFAULT_APP_ROOT, app_archive(config))
+
+
+def copy_keys_into(container, keys: dict) -> None:
+    """The keys file `runtime.auth` reads (again, when it changes: that is how a regenerated key takes effect)."""
+    data = keys_file_bytes(keys)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo(KEYS_FILE_NAME)
+        info.size, info.mode, info.uid, info.gid, info.mtime = len(data), 0o400, CONTAINER_UID, CONTAINER_UID, time.time()
+        archive.addfile(info, io.BytesIO(data))
+    container.put_archive(KEYS_DIR, buffer.getvalue())
 
 
 def exit_reason(exit_code: Optional[int]) -> str:

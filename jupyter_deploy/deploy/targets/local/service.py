@@ -21,7 +21,8 @@ from ...prepare import build_image, check_deployment
 from ...progress import Progress, reporter
 from ...records import delete_record, load_record, save_record, saved_log_path, service_names
 from .config import LocalWebserviceDeploymentConfiguration
-from .container import (copy_app_into, create_container, exit_reason, get_container, port_is_free, published_port,
+from ...keys import auth_headers, generate_keys, key_pair, regenerated
+from .container import (copy_app_into, copy_keys_into, create_container, exit_reason, get_container, port_is_free, published_port,
                         remove_container)
 
 STARTUP_GRACE_SECONDS = 60.0
@@ -40,8 +41,22 @@ class LocalWebservice:
             )
 
     @staticmethod
-    def deploy_configuration(port: int | None = None, **_azure_only) -> LocalWebserviceDeploymentConfiguration:
-        return LocalWebserviceDeploymentConfiguration(port=port)
+    def deploy_configuration(port: int | None = None, auth_enabled: bool = False,
+                             **_azure_only) -> LocalWebserviceDeploymentConfiguration:
+        return LocalWebserviceDeploymentConfiguration(port=port, auth_enabled=auth_enabled)
+
+    # -- keys (only with auth_enabled=True) ------------------------------------------------------------
+    def get_keys(self) -> tuple[str, str]:
+        return key_pair(self._record.get("keys"), self.name)
+
+    def regen_key(self, key: str) -> None:
+        keys = regenerated(self._record.get("keys"), key, self.name)
+        copy_keys_into(self._running_container(), keys)
+        self._record["keys"] = keys
+        save_record(self.workspace, self._record)
+
+    def auth_headers(self) -> dict:
+        return auth_headers(self._record.get("keys"))
 
     @classmethod
     def list(cls, workspace: Workspace) -> list["LocalWebservice"]:
@@ -150,7 +165,8 @@ class LocalWebservice:
         """POST `input_data` (a JSON string, or anything JSON-serialisable) to the scoring URI; returns the decoded answer."""
         body = input_data if isinstance(input_data, (str, bytes)) else json.dumps(input_data)
         try:
-            response = requests.post(self.scoring_uri, data=body, headers={"Content-Type": "application/json"}, timeout=600)
+            response = requests.post(self.scoring_uri, data=body, headers={"Content-Type": "application/json", **self.auth_headers()},
+                                     timeout=600)
         except requests.ConnectionError:
             raise WebserviceError(
                 f"Service '{self.name}' is not answering at {self.scoring_uri} (state {self.state}); "
@@ -196,7 +212,8 @@ class LocalWebservice:
         new_models = models if models is not None else self._record["models"]
         new_config = inference_config or self.inference_config
         deploy_local(self.workspace, self.name, new_models, new_config,
-                     LocalWebserviceDeploymentConfiguration(self.port), overwrite=True,
+                     LocalWebserviceDeploymentConfiguration(self.port, auth_enabled=bool(self._record.get("keys"))),
+                     overwrite=True,
                      show_output=show_output, progress=progress)
         self._refresh_record()
 
@@ -292,9 +309,14 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     image = build_image(checked, report)
     if existing is not None:
         _remove_service(workspace, existing)
-    container = create_container(client, workspace, name, checked.models, config, image.tag, port)
+    keys = None
+    if deployment_config.auth_enabled:
+        keys = (existing or {}).get("keys") or generate_keys()
+    container = create_container(client, workspace, name, checked.models, config, image.tag, port, auth=bool(keys))
     try:
         copy_app_into(container, config)
+        if keys:
+            copy_keys_into(container, keys)
         report("container", f"Starting container {container.short_id}")
         container.start()
         container.reload()
@@ -307,7 +329,7 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     record = {
         "name": name, "container_id": container.id, "port": host_port, "image": image.tag,
         "models": [m.id for m in checked.models], "inference_config": config.to_dict(),
-        "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None,
+        "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None, "keys": keys,
     }
     save_record(workspace, record)
     workspace.record_script(config.entry_script_path, source="service")
