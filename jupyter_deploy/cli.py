@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from .deploy import (ComputeTarget, InferenceConfig, Model, attach_service, list_services,
                      load_deployment_config, load_inference_config)
+from .deploy.targets.kubernetes import export_kubernetes
 from .display.tables import MODELS, SERVICES, Table
 from .errors import DeployWarning, JupyterDeployError
 from .image import build_base_image, docker_client
@@ -131,6 +132,13 @@ def _service(args):
 
 def _service_list(args) -> None:
     _emit(args, [s.serialize() for s in list_services(_workspace(args))], SERVICES)
+
+
+def _service_export(args) -> None:
+    if not args.kubernetes:
+        raise JupyterDeployError("Say where to write the manifests: --kubernetes DIR.")
+    for path in export_kubernetes(_workspace(args), args.name, args.kubernetes):
+        print(path)
 
 
 def _service_get_keys(args) -> None:
@@ -260,6 +268,7 @@ def _build_parser() -> argparse.ArgumentParser:
                                 ("run", _service_run, "send a request body to a service"),
                                 ("reload", _service_reload, "serve the edited entry script without a rebuild"),
                                 ("delete", _service_delete, "stop and remove a service"),
+                                ("export", _service_export, "write the service's Kubernetes manifests"),
                                 ("get-keys", _service_get_keys, "print the primary and secondary keys"),
                                 ("regen-key", _service_regen_key, "regenerate the Primary or Secondary key")):
         sub = service.add_parser(verb, parents=[common], help=text)
@@ -269,6 +278,8 @@ def _build_parser() -> argparse.ArgumentParser:
         if verb == "run":
             sub.add_argument("-d", "--input-data")
             sub.add_argument("--input-file")
+        if verb == "export":
+            sub.add_argument("--kubernetes", metavar="DIR", help="write Deployment, Service, Secret and HPA YAML here")
         if verb == "regen-key":
             sub.add_argument("-k", "--key", choices=["Primary", "Secondary"], required=True)
         sub.set_defaults(handler=handler)
