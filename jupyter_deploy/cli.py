@@ -125,6 +125,21 @@ def _model_deploy(args) -> None:
     _emit(args, service.serialize(), SERVICES)
 
 
+def _model_package(args) -> None:
+    if args.inference_config:
+        config = load_inference_config(args.inference_config, {"entryScript": args.entry_script})
+    elif args.entry_script:
+        config = InferenceConfig(args.entry_script, conda_file=args.conda_file, source_directory=args.source_directory)
+    else:
+        raise JupyterDeployError("Give --ic inferenceConfig.json (or --entry-script score.py) so the package knows what to run.")
+    package = Model.package(_workspace(args), args.model or [], config, generate_dockerfile=bool(args.output_dir),
+                            image_name=args.image_name, show_output=not args.quiet)
+    if args.output_dir:
+        print(f"Wrote a build context to {package.save(args.output_dir)}; build it with `docker build {args.output_dir}`.")
+    else:
+        print(f"Built {package.location}; run it with `docker run -p 127.0.0.1:8080:5001 {package.location}`.")
+
+
 # -- service commands -------------------------------------------------------------------------------------
 def _service(args):
     return attach_service(_workspace(args), args.name)
@@ -260,6 +275,17 @@ def _build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--overwrite", action="store_true")
     deploy.add_argument("-q", "--quiet", action="store_true", help="do not stream the build log")
     deploy.set_defaults(handler=_model_deploy)
+
+    package = model.add_parser("package", parents=[common], help="an image (or a build context) with the models inside")
+    package.add_argument("-m", "--model", action="append", metavar="NAME:VERSION")
+    package.add_argument("--ic", "--inference-config-file", dest="inference_config")
+    package.add_argument("--es", "--entry-script", dest="entry_script")
+    package.add_argument("--cf", "--conda-file", dest="conda_file")
+    package.add_argument("--sd", "--source-directory", dest="source_directory")
+    package.add_argument("--image-name", default="package")
+    package.add_argument("--output-dir", help="write a Dockerfile build context here instead of building an image")
+    package.add_argument("-q", "--quiet", action="store_true")
+    package.set_defaults(handler=_model_package)
 
     service = groups.add_parser("service", help="inspect and manage deployed services").add_subparsers(metavar="COMMAND")
     service.add_parser("list", parents=[common], help="list services").set_defaults(handler=_service_list)

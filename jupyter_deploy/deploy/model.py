@@ -12,6 +12,7 @@ from ..registry import Model as RegisteredModel
 from ..registry import Workspace
 from .flow import deploy_model
 from .inference_config import InferenceConfig
+from .package import ModelPackage, package_models
 from .progress import Progress
 
 
@@ -29,3 +30,11 @@ class Model(RegisteredModel):
         return deploy_model(workspace, name, models, inference_config, deployment_config, overwrite=overwrite,
                             show_output=show_output, progress=progress,
                             deployment_target=deployment_target)
+
+    @staticmethod
+    def package(workspace: Workspace, models: list["RegisteredModel | str"], inference_config: InferenceConfig,
+                generate_dockerfile: bool = False, image_name: Optional[str] = None, show_output: bool = False,
+                **_azure_only) -> ModelPackage:
+        """An image with the models inside (runs with plain `docker run`), or a build context to `save(dir)`."""
+        return package_models(workspace, models, inference_config, generate_dockerfile=generate_dockerfile,
+                              image_name=image_name, show_output=show_output)

@@ -128,3 +128,21 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+def stage_portable_context(context: Path, environment, content: LayerContent, base: str,
+                           on_log: Optional[Callable[[str], None]] = None) -> None:
+    """A build context that needs nothing of this host: the environment's Dockerfile stages (wheels resolved
+    here, shipped in `wheels/`), then the model layer on top, in one Dockerfile for plain `docker build`."""
+    from .build import _runtime_files, _stage_context, render_dockerfile, runtime_requirements  # same room
+    from .wheels import resolve_wheels
+
+    wheels = resolve_wheels(environment.pip_requirements() + runtime_requirements(), on_log=on_log)
+    # `docker build --build-arg BASE_IMAGE=…` picks another base (e.g. a mirror); the default is the official one
+    environment_stages = f"ARG BASE_IMAGE={base}\n" + render_dockerfile("${BASE_IMAGE}", environment.name)
+    layer = render_layer_dockerfile(base, content).split("\n", 1)[1]  # the same layer, without its FROM line
+    context.mkdir(parents=True, exist_ok=True)
+    _stage_context(context, environment_stages + "\n# the models and the app (jupyter_deploy.image.model_layer)\n" + layer,
+                   wheels, _runtime_files(Path(contract.__file__).resolve().parent))
+    stage_layer(context, content)
+    (context / ".dockerignore").write_text("**/__pycache__\n")

@@ -32,3 +32,12 @@ def test_kubernetes_needs_a_registry_in_one_line(workspace, capsys):
 def test_service_get_keys_of_unknown_service(workspace, capsys):
     code, _, err = _run(workspace, capsys, "service", "get-keys", "-n", "nothere")
     assert code == 1 and "No service named 'nothere'" in err
+
+
+def test_model_package_writes_a_build_context(workspace, capsys, tmp_path):
+    script = tmp_path / "score.py"
+    script.write_text("def init():\n    pass\n\ndef run(data):\n    return data\n")
+    out_dir = tmp_path / "ctx"
+    code, out, err = _run(workspace, capsys, "model", "package", "--es", str(script), "--output-dir", str(out_dir), "-q")
+    assert code == 0, err
+    assert (out_dir / "Dockerfile").is_file() and (out_dir / "app" / "score.py").is_file()

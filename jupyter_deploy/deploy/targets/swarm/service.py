@@ -180,8 +180,14 @@ class SwarmWebservice:
         self._refresh_record()
 
     def delete(self) -> None:
-        remove_objects(docker_client(), gateway_id=self._record.get("gatewayId"), service_id=self._record.get("serviceId"),
+        """Remove the gateway, the service, its network, secret and service image (all by id), then the record."""
+        client = docker_client()
+        remove_objects(client, gateway_id=self._record.get("gatewayId"), service_id=self._record.get("serviceId"),
                        network_id=self._record.get("networkId"), secret_ids=[self._record.get("secretId")])
+        try:  # only the thin layer of this service; the environment image stays cached for others
+            client.images.remove(self._record["serviceImage"])
+        except Exception:
+            pass
         delete_record(self.workspace, self.name)
 
     def serialize(self) -> dict:
