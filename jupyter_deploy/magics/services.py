@@ -8,10 +8,10 @@ from pathlib import Path
 from IPython.core.magic import cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..deploy import InferenceConfig, LocalWebservice, Model, validate_service_name
+from ..deploy import AksWebservice, InferenceConfig, LocalWebservice, Model, list_services, validate_service_name
 from ..deploy.probe import call_endpoint, parse_json_body
 from ..environment import Environment, resolve_environment
-from ..errors import EntryScriptError, JupyterDeployError, WebserviceError
+from ..errors import DeploymentConfigError, EntryScriptError, JupyterDeployError, WebserviceError
 from ..registry import Workspace, resolve_model
 from ..widgets.progress import DeployProgress
 from .arguments import parse_magic_line, user_errors, workspace_option
@@ -32,6 +32,8 @@ class ServiceMagics(SessionMagics):
     @argument("--env", metavar="NAME", help="a stored environment (default: the last %%%%environment)")
     @argument("--port", type=int, help="the host port on 127.0.0.1 (default: a free one)")
     @argument("--overwrite", action="store_true", help="replace a service of the same name")
+    @argument("--target", metavar="T", help="an attached compute target (swarm): deploy there with AKS settings")
+    @argument("--replicas", type=int, metavar="N", help="replicas on the --target (default 1)")
     @workspace_option
     @line_magic
     @user_errors
@@ -49,13 +51,18 @@ class ServiceMagics(SessionMagics):
         models = [resolve_model(workspace, model_id) for model_id in args.models]
         env = self._deploy_environment(workspace, args.env, args.service)
         config = InferenceConfig(entry_script=str(script), environment=env)
-        deployment_config = LocalWebservice.deploy_configuration(port=args.port)
+        if args.target:
+            deployment_config = AksWebservice.deploy_configuration(num_replicas=args.replicas or 1)
+        elif args.replicas:
+            raise DeploymentConfigError("--replicas needs --target T (an attached swarm); a local service has one container.")
+        else:
+            deployment_config = LocalWebservice.deploy_configuration(port=args.port)
         progress = DeployProgress(args.service)
         progress.display()
         started = time.perf_counter()
         try:
             service = Model.deploy(workspace, args.service, models, config, deployment_config,
-                                   overwrite=args.overwrite, progress=progress)
+                                   overwrite=args.overwrite, progress=progress, deployment_target=args.target)
             service.wait_for_deployment()
         except BaseException as error:
             if progress.widgets:  # in text mode the sentence printed for the error says it all
@@ -63,6 +70,8 @@ class ServiceMagics(SessionMagics):
             raise
         elapsed = time.perf_counter() - started
         progress.done(service, show_card=False)
+        if args.target:
+            return service  # a cluster service displays its own card
         return DeployedService(workspace, args.service, elapsed)
 
     def _deploy_environment(self, workspace: Workspace, name: str | None, service: str) -> Environment:
@@ -109,7 +118,7 @@ class ServiceMagics(SessionMagics):
     def services(self, line):
         """The deployed services with their state and scoring URI."""
         args = parse_magic_line(self.services, line)
-        return ServiceList(LocalWebservice.list(self.session.workspace(args.workspace)))
+        return ServiceList(list_services(self.session.workspace(args.workspace)))
 
     @magic_arguments()
     @argument("service", help="the service name")
