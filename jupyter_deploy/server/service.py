@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .._version import __version__
-from ..deploy import InferenceConfig, LocalWebservice, Model, attach_service, list_services, validate_service_name
+from ..deploy import ComputeTarget, InferenceConfig, LocalWebservice, Model, attach_service, list_services, validate_service_name
 from ..deploy.probe import call_endpoint
 from ..environment import resolve_environment, stored_environments
 from ..errors import DockerNotRunning, PathOutsideRoot, ServiceExists, ServiceNotFound
@@ -94,6 +94,17 @@ class DeployService:
 
     def test_service(self, name: str, request: EndpointTestRequest) -> dict:
         return call_endpoint(attach_service(self.workspace, name), request.body, repeat=request.repeat).shape().dump()
+
+    def service_keys(self, name: str) -> dict:
+        primary, secondary = attach_service(self.workspace, name).get_keys()
+        return {"primaryKey": primary, "secondaryKey": secondary}
+
+    def regen_service_key(self, name: str, key_type: str) -> dict:
+        attach_service(self.workspace, name).regen_key(key_type)
+        return self.service_keys(name)
+
+    def list_compute_targets(self) -> list[dict]:
+        return [target.serialize() for target in ComputeTarget.list(self.workspace)]
 
     def _describe_service(self, name: str) -> Optional[dict]:
         try:
