@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import textwrap
 import threading
+import time
 
 import pytest
 import requests
@@ -86,7 +87,10 @@ def swarm(docker_engine):
         subprocess.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"], check=True, capture_output=True)
     yield docker_engine
     if created:
-        subprocess.run(["docker", "swarm", "leave", "--force"], check=True, capture_output=True)
+        for _ in range(5):
+            if subprocess.run(["docker", "swarm", "leave", "--force"], capture_output=True).returncode == 0:
+                break
+            time.sleep(2)
 
 
 def test_swarm_two_replicas_keys_and_rolling_reload(swarm, cluster_services, greeting_model, tmp_path):

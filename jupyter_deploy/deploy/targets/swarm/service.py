@@ -319,6 +319,11 @@ def deploy_swarm(workspace: Workspace, name: str, models: list[Model | str], inf
         save_record(workspace, record)
         if old_secret and old_secret != record["secretId"]:
             remove_objects(client, secret_ids=[old_secret])
+        if existing.get("serviceImage") and existing["serviceImage"] != service_image:
+            try:  # the previous thin layer; its old tasks are gone once the rollout completed
+                client.images.remove(existing["serviceImage"])
+            except Exception:
+                pass  # still used by a task that is being removed: it is only a thin layer
         return SwarmWebservice(workspace, name)
     if existing is not None:  # another target: remove it first, as the local target does
 
