@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .._version import __version__
-from ..deploy import ComputeTarget, InferenceConfig, LocalWebservice, Model, attach_service, list_services, validate_service_name
+from ..deploy import AksWebservice, ComputeTarget, InferenceConfig, LocalWebservice, Model, attach_service, list_services, validate_service_name
 from ..deploy.probe import call_endpoint
 from ..environment import resolve_environment, stored_environments
-from ..errors import DockerNotRunning, PathOutsideRoot, ServiceExists, ServiceNotFound
+from ..errors import DockerNotRunning, InvalidRequest, PathOutsideRoot, ServiceExists, ServiceNotFound
 from ..image import docker_client, reset_docker_client
 from ..registry import Workspace, parse_model_id, resolve_model
 from ..shapes import (DockerStatusShape, EnvironmentShape, LogsShape, ModelGroupShape, ReloadShape, ScriptShape,
@@ -127,9 +127,16 @@ class DeployService:
         self.deployments.refuse_if_running(name)
         if not request.overwrite:
             self._refuse_existing(name)
-        deployment_config = LocalWebservice.deploy_configuration(port=request.port)
+        target = ComputeTarget(self.workspace, request.compute_target) if request.compute_target else None
+        if target is not None:
+            deployment_config = AksWebservice.deploy_configuration(num_replicas=request.replicas or 1)
+        elif request.replicas:
+            raise InvalidRequest("replicas needs computeTarget (an attached swarm); a local service has one container.")
+        else:
+            deployment_config = LocalWebservice.deploy_configuration(port=request.port)
         job = self.deployments.start(name, lambda progress: Model.deploy(
-            self.workspace, name, models, config, deployment_config, overwrite=request.overwrite, progress=progress))
+            self.workspace, name, models, config, deployment_config, overwrite=request.overwrite, progress=progress,
+            deployment_target=target))
         return job.to_json()
 
     def list_deployments(self) -> list[dict]:

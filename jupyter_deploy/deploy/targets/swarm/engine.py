@@ -143,7 +143,9 @@ def remove_objects(client, *, gateway_id=None, service_id=None, network_id=None,
         quietly(lambda: client.api.remove_service(service_id))
         deadline = time.monotonic() + timeout_s  # the network and secrets stay busy until the tasks are gone
         while time.monotonic() < deadline:
-            if not client.containers.list(all=True, filters={"label": f"com.docker.swarm.service.id={service_id}"}):
+            # the low-level list: no inspect per container, which races the engine removing them
+            if not client.api.containers(all=True, quiet=True,
+                                         filters={"label": f"com.docker.swarm.service.id={service_id}"}):
                 break
             time.sleep(0.2)
     for secret_id in secret_ids:
