@@ -144,7 +144,10 @@ def test_swarm_two_replicas_keys_and_rolling_reload(swarm, cluster_services, gre
     assert service.run({"text": "z"})["reply"] == "hello z"
     with pytest.raises(Exception, match="still runs swarmed"):
         target.detach()
+    layers = [service._record["serviceImage"], *service._record.get("staleImages", [])]
     service.delete()
+    for tag in layers:
+        assert not swarm.images.list(name=tag)  # the thin layers of this service are gone too
     assert swarm.services.list(filters={"label": f"jupyter-deploy.workspace={ws.path}"}) == []
     assert swarm.networks.list(filters={"label": f"jupyter-deploy.workspace={ws.path}"}) == []
     assert swarm.secrets.list(filters={"label": f"jupyter-deploy.workspace={ws.path}"}) == []

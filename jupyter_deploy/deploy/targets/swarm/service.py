@@ -184,10 +184,11 @@ class SwarmWebservice:
         client = docker_client()
         remove_objects(client, gateway_id=self._record.get("gatewayId"), service_id=self._record.get("serviceId"),
                        network_id=self._record.get("networkId"), secret_ids=[self._record.get("secretId")])
-        try:  # only the thin layer of this service; the environment image stays cached for others
-            client.images.remove(self._record["serviceImage"])
-        except Exception:
-            pass
+        for tag in [self._record.get("serviceImage"), *self._record.get("staleImages", [])]:
+            try:  # only the thin layers of this service; the environment image stays cached for others
+                client.images.remove(tag)
+            except Exception:
+                pass
         delete_record(self.workspace, self.name)
 
     def serialize(self) -> dict:
@@ -319,11 +320,15 @@ def deploy_swarm(workspace: Workspace, name: str, models: list[Model | str], inf
         save_record(workspace, record)
         if old_secret and old_secret != record["secretId"]:
             remove_objects(client, secret_ids=[old_secret])
-        if existing.get("serviceImage") and existing["serviceImage"] != service_image:
-            try:  # the previous thin layer; its old tasks are gone once the rollout completed
-                client.images.remove(existing["serviceImage"])
+        stale = [tag for tag in existing.get("staleImages", []) + [existing.get("serviceImage")]
+                 if tag and tag != service_image]
+        record["staleImages"] = []
+        for tag in stale:  # earlier thin layers; one may still be held by a stopped task, then delete() retries
+            try:
+                client.images.remove(tag)
             except Exception:
-                pass  # still used by a task that is being removed: it is only a thin layer
+                record["staleImages"].append(tag)
+        save_record(workspace, record)
         return SwarmWebservice(workspace, name)
     if existing is not None:  # another target: remove it first, as the local target does
 
