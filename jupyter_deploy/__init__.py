@@ -9,7 +9,7 @@ imported only when their entry point is called.
 """
 
 from ._version import __version__
-from .deploy import InferenceConfig, LocalWebservice, Model
+from .deploy import AksWebservice, ComputeTarget, InferenceConfig, LocalWebservice, Model
 from .environment import CondaDependencies, Environment
 from .errors import JupyterDeployError
 from .registry import Workspace
@@ -35,6 +35,8 @@ def _jupyter_server_extension_points() -> list[dict]:
 
 
 __all__ = [
+    "AksWebservice",
+    "ComputeTarget",
     "CondaDependencies",
     "Environment",
     "InferenceConfig",

@@ -12,8 +12,10 @@ import sys
 import warnings
 from typing import Any, Sequence
 
-from .deploy import InferenceConfig, LocalWebservice, Model, load_deployment_config, load_inference_config
+from .deploy import (ComputeTarget, InferenceConfig, Model, attach_service, list_services,
+                     load_deployment_config, load_inference_config)
 from .deploy.images import list_images, prune_images
+from .deploy.targets.kubernetes import export_kubernetes
 from .display.tables import IMAGES, MODELS, SERVICES, Table
 from .errors import DeployWarning, FileAccessError, JupyterDeployError, system_error_sentence
 from .image import build_base_image, docker_client
@@ -134,19 +136,76 @@ def _model_deploy(args) -> None:
                                         memory_gb=args.memory_gb)
     if args.collect_model_data:
         deployment.collect_model_data = True
+    target = ComputeTarget(workspace, args.compute_target) if args.compute_target else None
     service = Model.deploy(workspace, args.name, args.model or [], config, deployment, overwrite=args.overwrite,
-                           show_output=not args.quiet)
+                           show_output=not args.quiet, deployment_target=target)
     service.wait_for_deployment(show_output=False)
     _emit(args, service.serialize(), SERVICES)
 
 
+def _model_package(args) -> None:
+    if args.inference_config:
+        config = load_inference_config(args.inference_config, {"entryScript": args.entry_script})
+    elif args.entry_script:
+        config = InferenceConfig(args.entry_script, conda_file=args.conda_file, source_directory=args.source_directory)
+    else:
+        raise JupyterDeployError("Give --ic inferenceConfig.json (or --entry-script score.py) so the package knows what to run.")
+    package = Model.package(_workspace(args), args.model or [], config, generate_dockerfile=bool(args.output_dir),
+                            image_name=args.image_name, show_output=not args.quiet)
+    if args.output_dir:
+        print(f"Wrote a build context to {package.save(args.output_dir)}; build it with `docker build {args.output_dir}`.")
+    else:
+        print(f"Built {package.location}; run it with `docker run -p 127.0.0.1:8080:5001 {package.location}`.")
+
+
 # -- service commands -------------------------------------------------------------------------------------
-def _service(args) -> LocalWebservice:
-    return LocalWebservice(_workspace(args), args.name)
+def _service(args):
+    return attach_service(_workspace(args), args.name)
 
 
 def _service_list(args) -> None:
-    _emit(args, [s.serialize() for s in LocalWebservice.list(_workspace(args))], SERVICES)
+    _emit(args, [s.serialize() for s in list_services(_workspace(args))], SERVICES)
+
+
+def _service_export(args) -> None:
+    if not args.kubernetes:
+        raise JupyterDeployError("Say where to write the manifests: --kubernetes DIR.")
+    for path in export_kubernetes(_workspace(args), args.name, args.kubernetes):
+        print(path)
+
+
+def _service_get_keys(args) -> None:
+    primary, secondary = _service(args).get_keys()
+    _emit(args, {"primaryKey": primary, "secondaryKey": secondary})
+
+
+def _service_regen_key(args) -> None:
+    _service(args).regen_key(args.key)
+    print(f"Regenerated the {args.key} key of '{args.name}'; `jupyter-deploy service get-keys -n {args.name}` shows it.")
+
+
+# -- compute targets (az ml computetarget …) --------------------------------------------------------------
+def _compute_attach_swarm(args) -> None:
+    _emit(args, ComputeTarget.attach_swarm(_workspace(args), args.name).serialize())
+
+
+def _compute_attach_kubernetes(args) -> None:
+    target = ComputeTarget.attach_kubernetes(_workspace(args), args.name, kubeconfig=args.kubeconfig,
+                                             context=args.context, namespace=args.namespace, registry=args.registry)
+    _emit(args, target.serialize())
+
+
+def _compute_list(args) -> None:
+    _emit(args, [t.serialize() for t in ComputeTarget.list(_workspace(args))])
+
+
+def _compute_show(args) -> None:
+    _emit(args, ComputeTarget(_workspace(args), args.name).serialize())
+
+
+def _compute_detach(args) -> None:
+    ComputeTarget(_workspace(args), args.name).detach()
+    print(f"Detached compute target '{args.name}'.")
 
 
 def _service_show(args) -> None:
@@ -259,7 +318,7 @@ def _build_parser() -> argparse.ArgumentParser:
     common.add_argument("-o", "--output", choices=["table", "json"], default="table", help="output format")
 
     parser = argparse.ArgumentParser(prog="jupyter-deploy", description="Register models and serve them locally in Docker, the Azure ML v1 way.")
-    groups = parser.add_subparsers(title="commands", metavar="{model,service,image,base-image}")
+    groups = parser.add_subparsers(title="commands", metavar="{model,service,compute,image,base-image}")
 
     model = groups.add_parser("model", help="register, inspect and deploy models").add_subparsers(metavar="COMMAND")
     register = model.add_parser("register", parents=[common], help="register a file or folder as a new model version")
@@ -302,10 +361,22 @@ def _build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--port", type=int)
     deploy.add_argument("--workers", type=int, help="scoring worker processes in the container (WORKER_COUNT)")
     deploy.add_argument("--memory-gb", type=float, help="memory limit of the container in GB")
+    deploy.add_argument("--ct", "--compute-target", dest="compute_target", help="an attached compute target (with an aks --dc)")
     deploy.add_argument("--overwrite", action="store_true")
     deploy.add_argument("-q", "--quiet", action="store_true", help="do not stream the build log")
     deploy.add_argument("--collect-model-data", action="store_true", default=None, help="capture every /score request")
     deploy.set_defaults(handler=_model_deploy)
+
+    package = model.add_parser("package", parents=[common], help="an image (or a build context) with the models inside")
+    package.add_argument("-m", "--model", action="append", metavar="NAME:VERSION")
+    package.add_argument("--ic", "--inference-config-file", dest="inference_config")
+    package.add_argument("--es", "--entry-script", dest="entry_script")
+    package.add_argument("--cf", "--conda-file", dest="conda_file")
+    package.add_argument("--sd", "--source-directory", dest="source_directory")
+    package.add_argument("--image-name", default="package")
+    package.add_argument("--output-dir", help="write a Dockerfile build context here instead of building an image")
+    package.add_argument("-q", "--quiet", action="store_true")
+    package.set_defaults(handler=_model_package)
 
     service = groups.add_parser("service", help="inspect and manage deployed services").add_subparsers(metavar="COMMAND")
     service.add_parser("list", parents=[common], help="list services").set_defaults(handler=_service_list)
@@ -313,7 +384,10 @@ def _build_parser() -> argparse.ArgumentParser:
                                 ("logs", _service_logs, "print a service's log"),
                                 ("run", _service_run, "send a request body to a service"),
                                 ("reload", _service_reload, "serve the edited entry script without a rebuild"),
-                                ("delete", _service_delete, "stop and remove a service")):
+                                ("delete", _service_delete, "stop and remove a service"),
+                                ("export", _service_export, "write the service's Kubernetes manifests"),
+                                ("get-keys", _service_get_keys, "print the primary and secondary keys"),
+                                ("regen-key", _service_regen_key, "regenerate the Primary or Secondary key")):
         sub = service.add_parser(verb, parents=[common], help=text)
         sub.add_argument("-n", "--name", required=True)
         if verb == "logs":
@@ -321,6 +395,28 @@ def _build_parser() -> argparse.ArgumentParser:
         if verb == "run":
             sub.add_argument("-d", "--input-data")
             sub.add_argument("--input-file")
+        if verb == "export":
+            sub.add_argument("--kubernetes", metavar="DIR", help="write Deployment, Service, Secret and HPA YAML here")
+        if verb == "regen-key":
+            sub.add_argument("-k", "--key", choices=["Primary", "Secondary"], required=True)
+        sub.set_defaults(handler=handler)
+
+    compute = groups.add_parser("compute", help="attach and list compute targets (swarm, kubernetes)").add_subparsers(metavar="COMMAND")
+    swarm = compute.add_parser("attach-swarm", parents=[common], help="attach this Docker engine's swarm")
+    swarm.add_argument("-n", "--name", required=True)
+    swarm.set_defaults(handler=_compute_attach_swarm)
+    kube = compute.add_parser("attach-kubernetes", parents=[common], help="attach a Kubernetes cluster")
+    kube.add_argument("-n", "--name", required=True)
+    kube.add_argument("--kubeconfig")
+    kube.add_argument("--context")
+    kube.add_argument("--namespace", default="default")
+    kube.add_argument("--registry", required=True, help="the registry the cluster's nodes pull images from")
+    kube.set_defaults(handler=_compute_attach_kubernetes)
+    compute.add_parser("list", parents=[common], help="list attached compute targets").set_defaults(handler=_compute_list)
+    for verb, handler, text in (("show", _compute_show, "show a compute target"),
+                                ("detach", _compute_detach, "forget a compute target")):
+        sub = compute.add_parser(verb, parents=[common], help=text)
+        sub.add_argument("-n", "--name", required=True)
         sub.set_defaults(handler=handler)
     _add_monitor_commands(service, common)
 

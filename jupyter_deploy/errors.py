@@ -175,3 +175,21 @@ class BaselineError(JupyterDeployError, ValueError):
 
 class NoCollectedData(JupyterDeployError, LookupError):
     """A service has no captured rows to compare (collection off, or no requests yet)."""
+class ComputeTargetError(JupyterDeployError, ValueError):
+    """A compute target cannot be attached or used (no swarm, no kubeconfig, no registry, still in use)."""
+
+
+class ComputeTargetNotFound(JupyterDeployError, LookupError):
+    """No compute target of that name is attached to the workspace."""
+
+
+class ComputeTargetExists(JupyterDeployError):
+    """A compute target of that name is already attached."""
+
+
+class DeploymentConfigError(JupyterDeployError, ValueError):
+    """A deployment configuration value cannot be used on its target (e.g. autoscaling on swarm)."""
+
+
+class AuthKeyError(JupyterDeployError, ValueError):
+    """Keys asked of a service without key auth, or a key name other than Primary/Secondary."""

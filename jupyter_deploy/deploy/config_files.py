@@ -15,6 +15,7 @@ import yaml
 from ..environment import CondaDependencies, Environment
 from ..errors import ConfigFileError, DeployWarning
 from .inference_config import InferenceConfig
+from .targets.aks_config import AksServiceDeploymentConfiguration
 from .targets.local.config import LocalWebserviceDeploymentConfiguration
 
 _IGNORED_INFERENCE_KEYS = {"extraDockerfileSteps", "baseImage", "baseImageRegistry", "enableGpu", "cudaVersion",
@@ -74,15 +75,16 @@ def load_inference_config(path: str | os.PathLike, overrides: dict | None = None
 
 
 def load_deployment_config(path: str | os.PathLike | None, port: int | None = None, *, workers: int | None = None,
-                           memory_gb: float | None = None) -> LocalWebserviceDeploymentConfiguration:
-    """`{"computeType": "LOCAL", "port": 32267, "containerResourceRequirements": {"memoryInGB": 0.5}}`.
-
-    Any other compute type is refused; `workers` (ours) is the WORKER_COUNT the runtime starts.
-    """
+                           memory_gb: float | None = None
+                           ) -> LocalWebserviceDeploymentConfiguration | AksServiceDeploymentConfiguration:
+    """`{"computeType": "LOCAL", "port": 32267, "containerResourceRequirements": {"memoryInGB": 0.5}}` or Azure's AKS
+    schema (`"computeType": "aks"`); others are refused. `workers` (ours) is the WORKER_COUNT the runtime starts."""
     data = read_config_file(path) if path else {"computeType": "LOCAL"}
     compute = str(data.get("computeType", "LOCAL")).upper()
+    if compute == "AKS":
+        return AksServiceDeploymentConfiguration.from_dict(data, str(path))
     if compute != "LOCAL":
-        raise ConfigFileError(f"{path}: computeType '{data['computeType']}' cannot run here; use \"computeType\": \"LOCAL\".")
+        raise ConfigFileError(f"{path}: computeType '{data['computeType']}' cannot run here; use \"LOCAL\" or \"aks\".")
     chosen = port if port is not None else data.get("port")
     if chosen is not None and not isinstance(chosen, int):
         raise ConfigFileError(f"{path}: port must be a number, found {chosen!r}.")
@@ -96,7 +98,7 @@ def load_deployment_config(path: str | os.PathLike | None, port: int | None = No
         return LocalWebserviceDeploymentConfiguration(
             port=chosen, memory_gb=memory, workers=worker_count,
             collect_model_data=bool(isinstance(collection, dict) and collection.get("storageEnabled")),
-            enable_app_insights=bool(data.get("appInsightsEnabled")))
+            enable_app_insights=bool(data.get("appInsightsEnabled")), auth_enabled=bool(data.get("authEnabled", False)))
     except ConfigFileError as error:
         raise ConfigFileError(f"{path}: {error}" if path else str(error)) from None
 

@@ -12,6 +12,7 @@ from ..registry import Model as RegisteredModel
 from ..registry import Workspace
 from .flow import deploy_model
 from .inference_config import InferenceConfig
+from .package import ModelPackage, package_models
 from .progress import Progress
 
 
@@ -21,7 +22,19 @@ class Model(RegisteredModel):
     @staticmethod
     def deploy(workspace: Workspace, name: str, models: list["RegisteredModel | str"], inference_config: InferenceConfig,
                deployment_config: Optional[Any] = None, overwrite: bool = False, show_output: bool = False,
-               progress: Optional[Progress] = None, **_azure_only):
-        """Build the environment image and start the service; call `wait_for_deployment()` next."""
+               progress: Optional[Progress] = None, deployment_target: Any = None, **_azure_only):
+        """Build the environment image and start the service; call `wait_for_deployment()` next.
+
+        `deployment_target` (a `ComputeTarget` or its name) goes with an `AksWebservice.deploy_configuration(...)`.
+        """
         return deploy_model(workspace, name, models, inference_config, deployment_config, overwrite=overwrite,
-                            show_output=show_output, progress=progress)
+                            show_output=show_output, progress=progress,
+                            deployment_target=deployment_target)
+
+    @staticmethod
+    def package(workspace: Workspace, models: list["RegisteredModel | str"], inference_config: InferenceConfig,
+                generate_dockerfile: bool = False, image_name: Optional[str] = None, show_output: bool = False,
+                **_azure_only) -> ModelPackage:
+        """An image with the models inside (runs with plain `docker run`), or a build context to `save(dir)`."""
+        return package_models(workspace, models, inference_config, generate_dockerfile=generate_dockerfile,
+                              image_name=image_name, show_output=show_output)

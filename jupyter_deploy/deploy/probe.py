@@ -129,7 +129,8 @@ def call_endpoint(target: Any, body: str | bytes, *, repeat: int = 1, concurrenc
     if max_seconds <= 0 or timeout_s <= 0:
         raise EndpointTestError("timeout_s and max_seconds must be positive numbers of seconds.")
     payload = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    sent_headers = {"Content-Type": "application/json", **(headers or {})}
+    own_key = getattr(target, "auth_headers", None)  # a service with key auth: send its primary key
+    sent_headers = {"Content-Type": "application/json", **(own_key() if callable(own_key) else {}), **(headers or {})}
 
     lock = threading.Lock()
     next_index = 0

@@ -8,11 +8,11 @@ from pathlib import Path
 from IPython.core.magic import cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..deploy import InferenceConfig, LocalWebservice, Model, validate_service_name
+from ..deploy import AksWebservice, InferenceConfig, LocalWebservice, Model, list_services, validate_service_name
 from ..deploy.images import list_images, prune_images
 from ..deploy.probe import call_endpoint, parse_json_body
 from ..environment import Environment, resolve_environment
-from ..errors import EntryScriptError, JupyterDeployError, WebserviceError
+from ..errors import DeploymentConfigError, EntryScriptError, JupyterDeployError, WebserviceError
 from ..registry import Workspace, resolve_model
 from ..widgets.progress import DeployProgress
 from .arguments import parse_magic_line, user_errors, workspace_option
@@ -37,6 +37,8 @@ class ServiceMagics(SessionMagics):
     @argument("--overwrite", action="store_true", help="replace a service of the same name")
     @argument("--collect-data", dest="collect_data", action="store_true",
               help="capture every /score request (service.get_collected_data())")
+    @argument("--target", metavar="T", help="an attached compute target (swarm): deploy there with AKS settings")
+    @argument("--replicas", type=int, metavar="N", help="replicas on the --target (default 1)")
     @workspace_option
     @line_magic
     @user_errors
@@ -56,12 +58,17 @@ class ServiceMagics(SessionMagics):
         models = [resolve_model(workspace, model_id) for model_id in args.models]
         env = self._deploy_environment(workspace, args.env, args.service)
         config = InferenceConfig(entry_script=str(script), environment=env)
+        if args.target:
+            deployment_config = AksWebservice.deploy_configuration(num_replicas=args.replicas or 1,
+                                                                   collect_model_data=args.collect_data)
+        elif args.replicas:
+            raise DeploymentConfigError("--replicas needs --target T (an attached swarm); a local service has one container.")
         progress = DeployProgress(args.service)
         progress.display()
         started = time.perf_counter()
         try:
             service = Model.deploy(workspace, args.service, models, config, deployment_config,
-                                   overwrite=args.overwrite, progress=progress)
+                                   overwrite=args.overwrite, progress=progress, deployment_target=args.target)
             service.wait_for_deployment()
         except BaseException as error:
             if progress.widgets:  # in text mode the sentence printed for the error says it all
@@ -69,6 +76,8 @@ class ServiceMagics(SessionMagics):
             raise
         elapsed = time.perf_counter() - started
         progress.done(service, show_card=False)
+        if args.target:
+            return service  # a cluster service displays its own card
         return DeployedService(workspace, args.service, elapsed)
 
     def _deploy_environment(self, workspace: Workspace, name: str | None, service: str) -> Environment:
@@ -115,7 +124,7 @@ class ServiceMagics(SessionMagics):
     def services(self, line):
         """The deployed services with their state and scoring URI."""
         args = parse_magic_line(self.services, line)
-        return ServiceList(LocalWebservice.list(self.session.workspace(args.workspace)))
+        return ServiceList(list_services(self.session.workspace(args.workspace)))
 
     @magic_arguments()
     @argument("--prune", action="store_true", help="remove every environment image no service uses, and say how much that freed")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from IPython.core.magic import Magics
 
-from ..deploy import LocalWebservice
+from ..deploy import LocalWebservice, attach_service
 from ..environment import Environment
 from ..registry import Workspace
 
@@ -26,7 +26,7 @@ class NotebookSession:
 
     def service(self, args) -> LocalWebservice:
         """The service named by a magic's `service` argument, in its `-w` workspace (or the one in use)."""
-        return LocalWebservice(self.workspace(args.workspace), args.service)
+        return attach_service(self.workspace(args.workspace), args.service)
 
 
 class SessionMagics(Magics):

@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS scripts (
     source TEXT NOT NULL,
     recorded_time TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS compute_targets (
+    name TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    config TEXT NOT NULL,
+    created_time TEXT NOT NULL
+);
 """
 
 # The JSON-valued columns of `models` that may be rewritten after registration.
@@ -161,6 +167,21 @@ class Statements:
     def script_rows(self) -> list[dict]:
         rows = self.db.execute("SELECT path, source, recorded_time FROM scripts ORDER BY recorded_time DESC")
         return [dict(row) for row in rows.fetchall()]
+
+    # -- compute targets -------------------------------------------------------------------------------
+    def insert_compute_target(self, name: str, kind: str, config: dict) -> None:
+        self.db.execute("INSERT INTO compute_targets (name, type, config, created_time) VALUES (?, ?, ?, ?)",
+                        (name, kind, json.dumps(config), now_iso()))
+
+    def compute_target_rows(self, name: Optional[str] = None) -> list[dict]:
+        query, args = "SELECT name, type, config, created_time FROM compute_targets", ()
+        if name is not None:
+            query, args = query + " WHERE name=?", (name,)
+        rows = self.db.execute(query + " ORDER BY name", args).fetchall()
+        return [{**dict(row), "config": json.loads(row["config"])} for row in rows]
+
+    def delete_compute_target(self, name: str) -> None:
+        self.db.execute("DELETE FROM compute_targets WHERE name=?", (name,))
 
 
 class Catalogue:

@@ -65,6 +65,7 @@ def run_worker(settings: RuntimeSettings, sock: socket.socket, board=None, ready
 async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=None, ready_fd: int = -1) -> None:
     import uvicorn
 
+    from .auth import with_key_auth
     from .connection_limits import describe, guarded_protocol_class
     from .cors import parse_origins, wrap
     from .monitoring import monitored_app
@@ -73,7 +74,7 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     if board is not None:
         app.app.workers_status = board.read
     config = uvicorn.Config(
-        wrap(app, parse_origins(settings.cors_origins)),  # CORS per AML_CORS_ORIGINS, outermost
+        wrap(with_key_auth(app), parse_origins(settings.cors_origins)),  # CORS outermost, then key auth
         loop="none",
         http=guarded_protocol_class(settings),  # uvicorn's httptools protocol plus our connection limits
         ws="none",

@@ -14,7 +14,7 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
-from ..errors import (DeploymentFailed, DeploymentNotFound, DeploymentRunning, DockerNotRunning, InvalidRequest,
+from ..errors import (ComputeTargetNotFound, DeploymentFailed, DeploymentNotFound, DeploymentRunning, DockerNotRunning, InvalidRequest,
                       JupyterDeployError, ModelInUse, ModelNotFound, PortInUse, ServiceExists, ServiceNotFound,
                       WebserviceError, system_error_sentence)
 from .requests import DeployRequest, EndpointTestRequest
@@ -30,6 +30,7 @@ ERROR_STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (DockerNotRunning, 503),
     (ModelNotFound, 404),
     (ServiceNotFound, 404),
+    (ComputeTargetNotFound, 404),
     (DeploymentNotFound, 404),
     (ModelInUse, 409),
     (ServiceExists, 409),
@@ -148,6 +149,35 @@ class ServiceTestHandler(DeployAPIHandler):
         await self.answer(lambda: self.deploy_service.test_service(name, EndpointTestRequest.parse(self.request.body)))
 
 
+class ServiceKeysHandler(DeployAPIHandler):
+    """GET: the service's keys; POST {"keyType": "Primary"|"Secondary"}: regenerate one, answer the new pair."""
+
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        await self.answer(lambda: self.deploy_service.service_keys(name))
+
+    @tornado.web.authenticated
+    async def post(self, name: str) -> None:
+        body = self.request.body
+        await self.answer(lambda: self.deploy_service.regen_service_key(name, _key_type(body)))
+
+
+class ComputeTargetsHandler(DeployAPIHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.answer(self.deploy_service.list_compute_targets)
+
+
+def _key_type(body: bytes) -> str:
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        raise InvalidRequest("The request body is not valid JSON; send {\"keyType\": \"Primary\"}.") from None
+    if not isinstance(document, dict) or document.get("keyType") not in ("Primary", "Secondary"):
+        raise InvalidRequest('keyType must be "Primary" or "Secondary".')
+    return document["keyType"]
+
+
 class DeploymentsHandler(DeployAPIHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -193,6 +223,8 @@ ROUTES: tuple[tuple[str, type[DeployAPIHandler]], ...] = (
     (f"services/{NAME}/logs", ServiceLogsHandler),
     (f"services/{NAME}/reload", ServiceReloadHandler),
     (f"services/{NAME}/test", ServiceTestHandler),
+    (f"services/{NAME}/keys", ServiceKeysHandler),
+    ("computeTargets", ComputeTargetsHandler),
     ("deployments", DeploymentsHandler),
     (f"deployments/{NAME}", DeploymentHandler),
     ("scripts", ScriptsHandler),

@@ -44,6 +44,8 @@ class DeployRequest(_Request):
     requirements_file: Optional[str] = None
     port: Optional[int] = None  # 1024–65535, checked by the core's deployment configuration (one sentence)
     overwrite: bool = False
+    compute_target: Optional[str] = None  # issue 13: an attached target (AKS settings, key auth on)
+    replicas: Optional[int] = Field(default=None, ge=1, le=64)
 
 
 class EndpointTestRequest(_Request):

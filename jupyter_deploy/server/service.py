@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .._version import __version__
-from ..deploy import InferenceConfig, LocalWebservice, Model, validate_service_name
+from ..deploy import AksWebservice, ComputeTarget, InferenceConfig, LocalWebservice, Model, attach_service, list_services, validate_service_name
 from ..deploy.probe import call_endpoint
 from ..environment import resolve_environment, stored_environments
 from ..errors import DockerNotRunning, InvalidRequest, PathOutsideRoot, ServiceExists, ServiceNotFound
@@ -70,7 +70,7 @@ class DeployService:
     # -- services --------------------------------------------------------------------------------------
     def list_services(self) -> list[dict]:
         answers = []
-        for service in LocalWebservice.list(self.workspace):
+        for service in list_services(self.workspace):
             try:
                 answers.append(service.serialize())
             except ServiceNotFound:  # deleted (by a notebook, the CLI) while we were listing
@@ -78,22 +78,33 @@ class DeployService:
         return answers
 
     def get_service(self, name: str) -> dict:
-        return LocalWebservice(self.workspace, name).serialize()
+        return attach_service(self.workspace, name).serialize()
 
     def delete_service(self, name: str) -> None:
-        service = LocalWebservice(self.workspace, name)
+        service = attach_service(self.workspace, name)
         self.deployments.refuse_if_running(name)
         service.delete()
 
     def service_logs(self, name: str, lines: int = 200) -> dict:
-        return LogsShape(name=name, logs=LocalWebservice(self.workspace, name).get_logs(num_lines=lines)).dump()
+        return LogsShape(name=name, logs=attach_service(self.workspace, name).get_logs(num_lines=lines)).dump()
 
     def reload_service(self, name: str) -> dict:
-        seconds = LocalWebservice(self.workspace, name).reload()
+        seconds = attach_service(self.workspace, name).reload()
         return ReloadShape(name=name, seconds=round(seconds, 3)).dump()
 
     def test_service(self, name: str, request: EndpointTestRequest) -> dict:
-        return call_endpoint(LocalWebservice(self.workspace, name), request.body, repeat=request.repeat).shape().dump()
+        return call_endpoint(attach_service(self.workspace, name), request.body, repeat=request.repeat).shape().dump()
+
+    def service_keys(self, name: str) -> dict:
+        primary, secondary = attach_service(self.workspace, name).get_keys()
+        return {"primaryKey": primary, "secondaryKey": secondary}
+
+    def regen_service_key(self, name: str, key_type: str) -> dict:
+        attach_service(self.workspace, name).regen_key(key_type)
+        return self.service_keys(name)
+
+    def list_compute_targets(self) -> list[dict]:
+        return [target.serialize() for target in ComputeTarget.list(self.workspace)]
 
     def _describe_service(self, name: str) -> Optional[dict]:
         try:
@@ -117,8 +128,16 @@ class DeployService:
         self.deployments.refuse_if_running(name)
         if not request.overwrite:
             self._refuse_existing(name)
+        target = ComputeTarget(self.workspace, request.compute_target) if request.compute_target else None
+        if target is not None:
+            deployment_config = AksWebservice.deploy_configuration(num_replicas=request.replicas or 1)
+        elif request.replicas:
+            raise InvalidRequest("replicas needs computeTarget (an attached swarm); a local service has one container.")
+        else:
+            pass  # the local configuration checked above
         job = self.deployments.start(name, lambda progress: Model.deploy(
-            self.workspace, name, models, config, deployment_config, overwrite=request.overwrite, progress=progress))
+            self.workspace, name, models, config, deployment_config, overwrite=request.overwrite, progress=progress,
+            deployment_target=target))
         return job.to_json()
 
     def list_deployments(self) -> list[dict]:
@@ -130,7 +149,7 @@ class DeployService:
     def _refuse_existing(self, name: str) -> None:
         """The core's rule, checked before answering 202: a failed service may be replaced, a live one needs overwrite."""
         try:
-            existing = LocalWebservice(self.workspace, name)
+            existing = attach_service(self.workspace, name)
         except ServiceNotFound:
             return
         if existing.state != "Failed":

@@ -94,8 +94,9 @@ def test_deployment_config(tmp_path):
     assert load_deployment_config(write(tmp_path / "d.json", '{"computeType": "LOCAL"}')).port is None
     assert load_deployment_config(write(tmp_path / "e.json", '{"computeType": "local", "port": 32267}')).port == 32267
     assert load_deployment_config(None, port=8080).port == 8080
-    with pytest.raises(ConfigFileError, match="computeType 'AKS' cannot run here"):
-        load_deployment_config(write(tmp_path / "f.json", '{"computeType": "AKS"}'))
+    assert load_deployment_config(write(tmp_path / "f.json", '{"computeType": "AKS"}')).compute_type == "AKS"
+    with pytest.raises(ConfigFileError, match="computeType 'ACI' cannot run here"):
+        load_deployment_config(write(tmp_path / "h.json", '{"computeType": "ACI"}'))
     with pytest.raises(ConfigFileError, match="port must be a number"):
         load_deployment_config(write(tmp_path / "g.json", '{"computeType": "LOCAL", "port": "x"}'))
     with pytest.raises(ConfigFileError, match="does not exist"):

@@ -156,6 +156,24 @@ export interface IDeployRequest {
   /** null: any free port. */
   port: number | null;
   overwrite: boolean;
+  /** Issue 13: an attached compute target (swarm); the service then gets AKS settings with key auth on. */
+  computeTarget?: string | null;
+  /** Issue 13: replicas on the compute target (default 1). */
+  replicas?: number | null;
+}
+
+/** Issue 13: `GET services/{name}/keys`, and the answer of `POST services/{name}/keys`. */
+export interface IKeys {
+  primaryKey: string;
+  secondaryKey: string;
+}
+
+/** Issue 13: one entry of `GET computeTargets`. */
+export interface IComputeTarget {
+  name: string;
+  type: 'swarm' | 'kubernetes';
+  createdTime: string;
+  [setting: string]: unknown;
 }
 
 /** Mirrors the server's `EndpointTestRequest`, the body of `POST services/{name}/test`. */

@@ -13,7 +13,8 @@ class LocalWebserviceDeploymentConfiguration:
     compute_type = "Local"
 
     def __init__(self, port: int | None = None, memory_gb: float | None = None, workers: int | None = None,
-                 collect_model_data: bool = False, enable_app_insights: bool = False):
+                 collect_model_data: bool = False, enable_app_insights: bool = False,
+                 auth_enabled: bool = False):
         if port is not None and not (isinstance(port, int) and not isinstance(port, bool)
                                      and MIN_PORT <= port <= MAX_PORT):
             raise InvalidPort(f"Port {port!r} cannot be used for a service; use a number from {MIN_PORT} to {MAX_PORT} "
@@ -29,11 +30,12 @@ class LocalWebserviceDeploymentConfiguration:
         self.workers = workers
         self.collect_model_data = bool(collect_model_data)  # issue 12: capture every /score request
         self.enable_app_insights = bool(enable_app_insights)
+        self.auth_enabled = bool(auth_enabled)  # key auth, off by default locally (as on Azure's LocalWebservice)
 
     def to_dict(self) -> dict:
         data: dict = {"computeType": "LOCAL", "port": self.port,
                       "dataCollection": {"storageEnabled": self.collect_model_data},
-                      "appInsightsEnabled": self.enable_app_insights}
+                      "appInsightsEnabled": self.enable_app_insights, "authEnabled": self.auth_enabled}
         if self.memory_gb is not None:
             data["containerResourceRequirements"] = {"memoryInGB": self.memory_gb}
         if self.workers is not None:

@@ -11,6 +11,7 @@ import io
 import signal
 import socket
 import tarfile
+import time
 from typing import Optional
 
 from ....image import docker_client
@@ -18,10 +19,13 @@ from ....registry import Model, Workspace
 from ....runtime.settings import (CONTAINER_PORT, CONTAINER_UID, DEFAULT_APP_ROOT, ENV_APP_ROOT, ENV_ENTRY_SCRIPT,
                                   ENV_MODEL_DIR, ENV_SERVICE_NAME, ENV_WORKER_COUNT, EXIT_LOAD_FAILED,
                                   MODELS_FOLDER)
+from ....runtime.auth import ENV_KEYS_FILE, KEYS_FILE_NAME
 from ...inference_config import InferenceConfig
+from ...keys import keys_file_bytes
 
 SERVICE_LABEL = "jupyter-deploy.service"
 WORKSPACE_LABEL = "jupyter-deploy.workspace"
+KEYS_DIR = "/tmp"  # writable by the container's user in every image; the file itself is 0400
 
 
 def container_name(workspace: Workspace, service_name: str) -> str:
@@ -37,7 +41,7 @@ PIDS_LIMIT = 512  # a fork bomb in run() stops at this many processes instead of
 
 def create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
                      image_tag: str, port: Optional[int], monitoring: Optional[tuple] = None, *,
-                     memory_gb: Optional[float] = None, workers: Optional[int] = None):
+                     memory_gb: Optional[float] = None, workers: Optional[int] = None, auth: bool = False):
     """The service's container: host port fixed now (so restarts keep it), hardened, restarted by the engine."""
     environment = {
         ENV_APP_ROOT: DEFAULT_APP_ROOT,
@@ -46,6 +50,7 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
         ENV_SERVICE_NAME: name,
         **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()},
         **(monitoring[0] if monitoring else {}),
+        **({ENV_KEYS_FILE: f"{KEYS_DIR}/{KEYS_FILE_NAME}"} if auth else {}),
     }
     if workers is not None:
         environment[ENV_WORKER_COUNT] = str(workers)
@@ -158,6 +163,17 @@ def app_archive(config: InferenceConfig) -> bytes:
 
 def copy_app_into(container, config: InferenceConfig) -> None:
     container.put_archive(DEFAULT_APP_ROOT, app_archive(config))
+
+
+def copy_keys_into(container, keys: dict) -> None:
+    """The keys file `runtime.auth` reads (again, when it changes: that is how a regenerated key takes effect)."""
+    data = keys_file_bytes(keys)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo(KEYS_FILE_NAME)
+        info.size, info.mode, info.uid, info.gid, info.mtime = len(data), 0o400, CONTAINER_UID, CONTAINER_UID, time.time()
+        archive.addfile(info, io.BytesIO(data))
+    container.put_archive(KEYS_DIR, buffer.getvalue())
 
 
 def exit_reason(exit_code: Optional[int]) -> str:

@@ -22,8 +22,9 @@ from ...progress import Progress, reporter
 from ...records import delete_record, load_record, save_record, saved_log_path, service_names
 from .config import LocalWebserviceDeploymentConfiguration
 from ....runtime.settings import EXIT_LOAD_FAILED
-from .container import (copy_app_into, create_container, exit_reason, get_container, keep_running, port_is_free,
-                        published_port, remove_container, stop_container)
+from ...keys import auth_headers, generate_keys, key_pair, regenerated
+from .container import (copy_app_into, copy_keys_into, create_container, exit_reason, get_container, keep_running,
+                        port_is_free, published_port, remove_container, stop_container)
 from .monitoring import ServiceMonitoring, container_monitoring, monitoring_record
 
 STARTUP_GRACE_SECONDS = 60.0
@@ -45,10 +46,24 @@ class LocalWebservice(ServiceMonitoring):
     @staticmethod
     def deploy_configuration(port: int | None = None, memory_gb: float | None = None, workers: int | None = None,
                              collect_model_data: bool = False, enable_app_insights: bool = False,
-                             **_azure_only) -> LocalWebserviceDeploymentConfiguration:
+                             auth_enabled: bool = False, **_azure_only) -> LocalWebserviceDeploymentConfiguration:
         return LocalWebserviceDeploymentConfiguration(port=port, memory_gb=memory_gb, workers=workers,
                                                       collect_model_data=collect_model_data,
-                                                      enable_app_insights=enable_app_insights)
+                                                      enable_app_insights=enable_app_insights,
+                                                      auth_enabled=auth_enabled)
+
+    # -- keys (only with auth_enabled=True) ------------------------------------------------------------
+    def get_keys(self) -> tuple[str, str]:
+        return key_pair(self._record.get("keys"), self.name)
+
+    def regen_key(self, key: str) -> None:
+        keys = regenerated(self._record.get("keys"), key, self.name)
+        copy_keys_into(self._running_container(), keys)
+        self._record["keys"] = keys
+        save_record(self.workspace, self._record)
+
+    def auth_headers(self) -> dict:
+        return auth_headers(self._record.get("keys"))
 
     @classmethod
     def list(cls, workspace: Workspace) -> list["LocalWebservice"]:
@@ -169,7 +184,8 @@ class LocalWebservice(ServiceMonitoring):
         """POST `input_data` (a JSON string, or anything JSON-serialisable) to the scoring URI; returns the decoded answer."""
         body = input_data if isinstance(input_data, (str, bytes)) else json.dumps(input_data)
         try:
-            response = requests.post(self.scoring_uri, data=body, headers={"Content-Type": "application/json"}, timeout=600)
+            response = requests.post(self.scoring_uri, data=body, headers={"Content-Type": "application/json", **self.auth_headers()},
+                                     timeout=600)
         except requests.ConnectionError:
             raise WebserviceError(
                 f"Service '{self.name}' is not answering at {self.scoring_uri} (state {self.state}); "
@@ -226,7 +242,8 @@ class LocalWebservice(ServiceMonitoring):
                      LocalWebserviceDeploymentConfiguration(self.port, memory_gb=self._record.get("memory_gb"),
                                                             workers=self._record.get("workers"),
                                                             collect_model_data=self.collect_model_data,
-                                                            enable_app_insights=self.enable_app_insights),
+                                                            enable_app_insights=self.enable_app_insights,
+                                                            auth_enabled=bool(self._record.get("keys"))),
                      overwrite=True,
                      show_output=show_output, progress=progress)
         self._refresh_record()
@@ -354,11 +371,17 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     if existing is not None:
         _remove_service(workspace, existing)
     switches = monitoring_record(deployment_config)
+    keys = None
+    if deployment_config.auth_enabled:
+        keys = (existing or {}).get("keys") or generate_keys()
     container = create_container(client, workspace, name, checked.models, config, image.tag, port,
                                  container_monitoring(workspace, name, checked.models, switches),
-                                 memory_gb=deployment_config.memory_gb, workers=deployment_config.workers)
+                                 memory_gb=deployment_config.memory_gb, workers=deployment_config.workers,
+                                 auth=bool(keys))
     try:
         copy_app_into(container, config)
+        if keys:
+            copy_keys_into(container, keys)
         report("container", f"Starting container {container.short_id}")
         container.start()
         container.reload()
@@ -373,7 +396,7 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
         "models": [m.id for m in checked.models], "inference_config": config.to_dict(),
         "created_time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "failure": None,
         "memory_gb": deployment_config.memory_gb, "workers": deployment_config.workers,
-        "monitoring": switches,
+        "monitoring": switches, "keys": keys,
     }
     save_record(workspace, record)
     workspace.record_script(config.entry_script_path, source="service")
