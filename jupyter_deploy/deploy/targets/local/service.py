@@ -313,10 +313,7 @@ class LocalWebservice(ServiceMonitoring):
             return
         self._mark_failed(reason, logs=logs, forget_container=remove)
         if remove:
-            try:
-                container.remove(force=True)
-            except Exception:
-                pass
+            remove_container(container.id)  # its own network goes with it
 
     def _mark_failed(self, reason: str, logs: str, forget_container: bool = True) -> None:
         if logs:
