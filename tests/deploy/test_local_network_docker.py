@@ -1,4 +1,4 @@
-"""Issue 9.7 on the real engine: a service on a network of its own.
+"""Issue 9.7 and 9.1 on the real engine: a service on a network of its own, and its worker restarts shown.
 
 Every test uses the `services` fixture, which deletes what the test deployed.
 """
@@ -9,8 +9,10 @@ import textwrap
 
 import docker.errors
 import pytest
+import requests
 
 from jupyter_deploy import Environment, InferenceConfig, LocalWebservice, Model
+from jupyter_deploy.display.cards import service_html, service_text
 from jupyter_deploy.errors import DeploymentFailed
 from jupyter_deploy.image import docker_client
 
@@ -92,3 +94,17 @@ def test_failed_deploy_leaves_no_network(services, model, tmp_path, workspace):
         service.wait_for_deployment(timeout_sec=120)
     assert not network_exists(network_id)
     assert not docker_client().networks.list(names=[f"jupyter-deploy-broken-{workspace.id}"])
+
+
+def test_worker_restarts_are_counted_and_shown(services, model, tmp_path, workspace, eventually):
+    service = deploy(workspace, model, tmp_path, "recovering")
+    assert service.serialize()["workers"]["restarts"] == 0
+    with pytest.raises(requests.RequestException):
+        requests.post(service.scoring_uri, data='{"crash": true}', timeout=30)
+    shown = eventually(lambda: (lambda s: s if s["state"] == "Healthy" and (s.get("workers") or {}).get("restarts")
+                                else None)(LocalWebservice(workspace, "recovering").serialize()), timeout=60)
+    assert shown["workers"]["restarts"] >= 1
+    assert "exit" in shown["workers"]["lastDeath"]["cause"]
+    assert service.run('{"text": "again"}')["pid"] > 0
+    assert "worker restarts" in service_text(shown) and "exit" in service_text(shown)
+    assert "worker restarts" in service_html(shown)
