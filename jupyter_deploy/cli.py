@@ -16,6 +16,7 @@ from .deploy import (ComputeTarget, InferenceConfig, Model, attach_service, list
                      load_deployment_config, load_inference_config)
 from .deploy.images import list_images, prune_images
 from .deploy.targets.kubernetes import export_kubernetes
+from .display.cards import service_text
 from .display.tables import IMAGES, MODELS, SERVICES, Table
 from .errors import DeployWarning, FileAccessError, JupyterDeployError, system_error_sentence
 from .image import build_base_image, docker_client
@@ -209,7 +210,12 @@ def _compute_detach(args) -> None:
 
 
 def _service_show(args) -> None:
-    _emit(args, _service(args).serialize())
+    """`-o json`: the service's shape; the default: its text card (state, URIs, worker restarts while it recovers)."""
+    data = _service(args).serialize()
+    if args.output == "json":
+        _emit(args, data)
+        return
+    print(service_text(data))
 
 
 def _service_logs(args) -> None:

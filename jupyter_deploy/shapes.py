@@ -56,6 +56,24 @@ class ModelGroupShape(Shape):
     versions: list[ModelShape]
 
 
+class WorkerDeathShape(Shape):
+    """The last worker that died inside a service's container, its cause in words."""
+
+    worker: Optional[int] = None
+    cause: Optional[str] = None
+    at: Optional[float] = None  # seconds since the epoch
+    stderr_tail: list[str] = []
+
+
+class WorkersShape(Shape):
+    """The runtime's worker board (`GET /ready`'s `workers`): how many, how many ready, how often respawned."""
+
+    count: int = 0
+    ready: int = 0
+    restarts: int = 0
+    last_death: Optional[WorkerDeathShape] = None
+
+
 class ServiceShape(Shape):
     """A deployed web service (Azure's `LocalWebservice.serialize()` keys), its state read live."""
 
@@ -71,6 +89,14 @@ class ServiceShape(Shape):
     created_time: Optional[str] = None
     error: Optional[str] = None
     container_id: Optional[str] = None
+    workers: Optional[WorkersShape] = None  # issue 9: the runtime's supervised workers, while it answers /ready
+
+    def dump(self) -> dict:
+        """`workers` is left out while unknown (the service not answering /ready), so older readers see no change."""
+        data = super().dump()
+        if data.get("workers") is None:
+            data.pop("workers", None)
+        return data
 
 
 class ImageShape(Shape):

@@ -89,6 +89,9 @@ def service_html(service: Any) -> str:
         ("port", escape(s.get("port"))),
         ("created", escape(s.get("createdTime"))),
     ]
+    restarts = worker_restarts(s)
+    if restarts:
+        rows.append(("worker restarts", escape(restarts)))
     failure = f'<pre class="jd-failure" style="{_PRE}">{escape(s["error"])}</pre>' if s.get("error") else ""
     title = f'Service <span style="{_MONO}">{escape(s.get("name"))}</span>'
     return card("service", title, rows_table(rows) + failure)
@@ -104,8 +107,19 @@ def service_text(service: Any) -> str:
         ("image", s.get("imageId")),
         ("port", s.get("port")),
         ("created", s.get("createdTime")),
+        *([("worker restarts", worker_restarts(s))] if worker_restarts(s) else []),
         ("error", s.get("error")),
     ])
+
+
+def worker_restarts(service: Mapping) -> str:
+    """Issue 9: "3 (last: worker 1 exited with code 1)" once a worker was respawned; "" while none was."""
+    workers = service.get("workers") or {}
+    restarts = workers.get("restarts") or 0
+    if not restarts:
+        return ""
+    cause = (workers.get("lastDeath") or {}).get("cause")
+    return f"{restarts} (last: {cause})" if cause else str(restarts)
 
 
 # -- environments and inference configs ------------------------------------------------------------------------

@@ -135,3 +135,27 @@ def test_inference_config_shows_script_and_environment(tmp_path):
                                          (3 * 1024 ** 3, "3.0 GB")])
 def test_format_size(size, shown):
     assert format_size(size) == shown
+
+
+def test_service_card_shows_worker_restarts_only_after_one():
+    quiet = service_summary(workers={"count": 1, "ready": 1, "restarts": 0, "lastDeath": None})
+    assert "worker restarts" not in service_text(quiet) and "worker restarts" not in service_html(quiet)
+    assert "worker restarts" not in service_text(service_summary())  # no workers known (not answering /ready)
+    crashed = service_summary(workers={"count": 1, "ready": 1, "restarts": 2, "lastDeath": {
+        "worker": 1, "cause": "worker 1 exited with code 1 <oops>", "at": 1.0, "stderrTail": []}})
+    assert "worker restarts  2 (last: worker 1 exited with code 1 <oops>)" in service_text(crashed)
+    card = service_html(crashed)
+    assert "worker restarts" in card and "&lt;oops&gt;" in card and "<oops>" not in card
+
+
+def test_service_shape_takes_the_runtime_workers_and_omits_them_while_unknown():
+    from jupyter_deploy.deploy.targets.local.service import _workers_shape
+    from jupyter_deploy.shapes import ServiceShape
+
+    ready = {"status": "ready", "workers": {"count": 2, "ready": 1, "restarts": 1, "last_death": {
+        "worker": 2, "cause": "exited with code 1", "at": 5.0, "stderr_tail": ["boom"]}}}
+    shape = ServiceShape(name="echo", state="Healthy", workers=_workers_shape(ready)).dump()
+    assert shape["workers"] == {"count": 2, "ready": 1, "restarts": 1, "lastDeath": {
+        "worker": 2, "cause": "exited with code 1", "at": 5.0, "stderrTail": ["boom"]}}
+    for absent in (None, {"status": "ready"}, {"workers": "garbage"}, {"workers": {"restarts": "many"}}, []):
+        assert "workers" not in ServiceShape(name="echo", state="Healthy", workers=_workers_shape(absent)).dump()

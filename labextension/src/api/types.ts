@@ -57,6 +57,25 @@ export interface IService {
   /** Why the service failed; null while it has not. */
   error: string | null;
   containerId: string | null;
+  /** The runtime's supervised workers (issue 9); absent or null while the service does not answer /ready. */
+  workers?: IWorkers | null;
+}
+
+/** Mirrors `WorkerDeathShape`: the last worker that died in the service's container. */
+export interface IWorkerDeath {
+  worker: number | null;
+  cause: string | null;
+  /** Seconds since the epoch. */
+  at: number | null;
+  stderrTail: string[];
+}
+
+/** Mirrors `WorkersShape`: `GET /ready`'s `workers`. */
+export interface IWorkers {
+  count: number;
+  ready: number;
+  restarts: number;
+  lastDeath: IWorkerDeath | null;
 }
 
 /** Mirrors `DeploymentStatus`. */

@@ -61,15 +61,24 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
     }
     volumes.update(monitoring[1] if monitoring else {})  # issue 12: the service's data folder (read-write)
     name_in_engine = container_name(workspace, name)
+    labels = {SERVICE_LABEL: name, WORKSPACE_LABEL: str(workspace.path)}
     remove_stale_container(client, name_in_engine)
-    return client.containers.create(
-        image_tag, name=name_in_engine, environment=environment, volumes=volumes,
-        ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port if port is not None else free_port())},
-        labels={SERVICE_LABEL: name, WORKSPACE_LABEL: str(workspace.path)},
-        restart_policy=dict(STARTING_RESTART_POLICY),
-        cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, **limits,
-        detach=True,
-    )
+    remove_stale_network(client, name_in_engine)
+    # Issue 9: a user-defined bridge of its own, so no other container on the engine's default bridge reaches it;
+    # the port is still published on 127.0.0.1 only. Removed (by id) with the container.
+    network = client.networks.create(name_in_engine, driver="bridge", labels=labels)
+    try:
+        return client.containers.create(
+            image_tag, name=name_in_engine, environment=environment, volumes=volumes,
+            ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port if port is not None else free_port())},
+            labels=labels, network=network.name,
+            restart_policy=dict(STARTING_RESTART_POLICY),
+            cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, **limits,
+            detach=True,
+        )
+    except BaseException:
+        remove_network(network.id)
+        raise
 
 
 def free_port() -> int:
@@ -126,13 +135,60 @@ def stop_container(container_id: Optional[str], timeout: int = 10) -> None:
 
 
 def remove_container(container_id: Optional[str]) -> None:
-    """Stop and remove a container of ours by id; one already gone is fine."""
+    """Stop and remove a container of ours by id, then its own network; one already gone is fine."""
     container = get_container(container_id)
     if container is not None:
+        networks = own_networks(container)
         try:
             container.remove(force=True)
         except Exception:  # removed concurrently (a second delete, the engine restarting)
             pass
+        for network_id in networks:
+            remove_network(network_id)
+
+
+def own_networks(container) -> list[str]:
+    """Ids of the networks of ours (labelled as a service's) the container is attached to."""
+    import docker.errors
+
+    attrs = container.attrs or {}
+    references = {n.get("NetworkID") or name
+                  for name, n in ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).items()}
+    references.add((attrs.get("HostConfig") or {}).get("NetworkMode") or "")
+    found = []
+    for reference in sorted(r for r in references if r and r not in ("bridge", "host", "none", "default")):
+        try:
+            network = container.client.networks.get(reference)
+        except docker.errors.NotFound:
+            continue
+        if SERVICE_LABEL in (network.attrs.get("Labels") or {}) and network.id not in found:
+            found.append(network.id)
+    return found
+
+
+def remove_network(network_id: Optional[str]) -> None:
+    """Remove a service's own network by id; one already gone is fine."""
+    import docker.errors
+
+    if not network_id:
+        return
+    try:
+        docker_client().networks.get(network_id).remove()
+    except docker.errors.NotFound:
+        pass
+    except Exception:  # still in use for a moment (the container's removal settling): try once more
+        time.sleep(0.2)
+        try:
+            docker_client().networks.get(network_id).remove()
+        except Exception:
+            pass
+
+
+def remove_stale_network(client, name_in_engine: str) -> None:
+    """A network of ours under this name left by an interrupted deploy (its container is already gone)."""
+    for network in client.networks.list(names=[name_in_engine]):
+        if network.name == name_in_engine and SERVICE_LABEL in (network.attrs.get("Labels") or {}):
+            remove_network(network.id)
 
 
 def remove_stale_container(client, name_in_engine: str) -> None:
@@ -144,7 +200,7 @@ def remove_stale_container(client, name_in_engine: str) -> None:
     except docker.errors.NotFound:
         return
     if SERVICE_LABEL in (stale.labels or {}):
-        stale.remove(force=True)
+        remove_container(stale.id)
 
 
 def app_archive(config: InferenceConfig) -> bytes:

@@ -15,7 +15,7 @@ from ....environment import save_environment
 from ....errors import DeploymentFailed, PortInUse, ServiceNotFound, WebserviceError
 from ....image import docker_client
 from ....registry import Model, Workspace, resolve_model
-from ....shapes import ServiceShape
+from ....shapes import ServiceShape, WorkersShape
 from ...inference_config import InferenceConfig
 from ...prepare import build_image, check_deployment
 from ...progress import Progress, reporter
@@ -113,6 +113,7 @@ class LocalWebservice(ServiceMonitoring):
     def state(self) -> str:
         """Transitioning (starting or running init()), Healthy, Unhealthy (running, not answering) or Failed."""
         self._refresh_record()
+        self._last_ready = None
         container = self._container()
         if container is None:
             if not self._record.get("failure"):
@@ -135,6 +136,7 @@ class LocalWebservice(ServiceMonitoring):
             return "Failed"
         self._follow_port(container)
         ready = self._probe_ready()
+        self._last_ready = ready
         if ready is not None:
             if ready.get("status") == "ready":
                 self._now_serving(container)
@@ -265,7 +267,8 @@ class LocalWebservice(ServiceMonitoring):
             name=self.name, state=state, compute_type="Local", scoring_uri=self.scoring_uri,
             swagger_uri=self.swagger_uri, port=self.port, image_id=self.image, models=list(self._record["models"]),
             entry_script=self._record["inference_config"]["entryScript"], created_time=self.created_time,
-            error=self._record.get("failure"), container_id=self.container_id)
+            error=self._record.get("failure"), container_id=self.container_id,
+            workers=_workers_shape(getattr(self, "_last_ready", None)))
 
     def __repr__(self) -> str:
         return f"LocalWebservice(name={self.name!r}, scoring_uri={self.scoring_uri!r}, image={self.image!r})"
@@ -313,10 +316,7 @@ class LocalWebservice(ServiceMonitoring):
             return
         self._mark_failed(reason, logs=logs, forget_container=remove)
         if remove:
-            try:
-                container.remove(force=True)
-            except Exception:
-                pass
+            remove_container(container.id)  # its own network goes with it
 
     def _mark_failed(self, reason: str, logs: str, forget_container: bool = True) -> None:
         if logs:
@@ -410,6 +410,17 @@ def _remove_service(workspace: Workspace, record: dict) -> None:
         stop_container(record.get("container_id"))  # SIGTERM first: the runtime writes its queued rows
     remove_container(record.get("container_id"))
     delete_record(workspace, record["name"])
+
+
+def _workers_shape(ready: dict | None) -> WorkersShape | None:
+    """The `workers` of a /ready answer (read by `state` just before), or None when it is absent or malformed."""
+    workers = (ready or {}).get("workers") if isinstance(ready, dict) else None
+    if not isinstance(workers, dict):
+        return None
+    try:
+        return WorkersShape.model_validate(workers)
+    except ValueError:
+        return None
 
 
 def _error_message(response: requests.Response) -> str:
