@@ -180,3 +180,21 @@ class EndpointTestShape(Shape):
     p90_ms: Optional[float] = None
     p99_ms: Optional[float] = None
     errors: int = 0
+
+
+class MonitorSampleShape(Shape):
+    """One point of a service's monitor series (issue 12): rates per second, latencies in ms (None: no requests)."""
+
+    time: float
+    request_rate: float
+    p50_ms: Optional[float] = None
+    p99_ms: Optional[float] = None
+    error_rate: float = 0.0
+
+
+class MonitorShape(Shape):
+    """`GET services/{name}/monitor`: collected rows, the collection switch and the series built from /metrics."""
+
+    rows_collected: int = 0
+    collect_model_data: bool = False
+    samples: list[MonitorSampleShape] = []

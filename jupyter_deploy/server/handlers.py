@@ -137,6 +137,12 @@ class ServiceLogsHandler(DeployAPIHandler):
         await self.answer(lambda: self.deploy_service.service_logs(name, self.int_argument("lines", 200, 1)))
 
 
+class ServiceMonitorHandler(DeployAPIHandler):
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        await self.answer(lambda: self.deploy_service.service_monitor(name))
+
+
 class ServiceReloadHandler(DeployAPIHandler):
     @tornado.web.authenticated
     async def post(self, name: str) -> None:
@@ -222,6 +228,7 @@ ROUTES: tuple[tuple[str, type[DeployAPIHandler]], ...] = (
     (f"services/{NAME}", ServiceHandler),
     (f"services/{NAME}/logs", ServiceLogsHandler),
     (f"services/{NAME}/reload", ServiceReloadHandler),
+    (f"services/{NAME}/monitor", ServiceMonitorHandler),
     (f"services/{NAME}/test", ServiceTestHandler),
     (f"services/{NAME}/keys", ServiceKeysHandler),
     ("computeTargets", ComputeTargetsHandler),

@@ -46,6 +46,7 @@ class DeployRequest(_Request):
     overwrite: bool = False
     compute_target: Optional[str] = None  # issue 13: an attached target (AKS settings, key auth on)
     replicas: Optional[int] = Field(default=None, ge=1, le=64)
+    collect_model_data: bool = False  # issue 12: capture every /score request (local target)
 
 
 class EndpointTestRequest(_Request):

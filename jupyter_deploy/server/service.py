@@ -17,11 +17,12 @@ from .._version import __version__
 from ..deploy import AksWebservice, ComputeTarget, InferenceConfig, LocalWebservice, Model, attach_service, list_services, validate_service_name
 from ..deploy.probe import call_endpoint
 from ..environment import resolve_environment, stored_environments
-from ..errors import DockerNotRunning, InvalidRequest, PathOutsideRoot, ServiceExists, ServiceNotFound
+from ..errors import DockerNotRunning, InvalidRequest, JupyterDeployError, PathOutsideRoot, ServiceExists, ServiceNotFound
 from ..image import docker_client, reset_docker_client
+from ..monitor import MetricsHistory
 from ..registry import Workspace, parse_model_id, resolve_model
-from ..shapes import (DockerStatusShape, EnvironmentShape, LogsShape, ModelGroupShape, ReloadShape, ScriptShape,
-                      StatusShape)
+from ..shapes import (DockerStatusShape, EnvironmentShape, LogsShape, ModelGroupShape, MonitorSampleShape, MonitorShape,
+                      ReloadShape, ScriptShape, StatusShape)
 from .deployments import DeploymentJobs
 from .requests import DeployRequest, EndpointTestRequest
 
@@ -42,6 +43,7 @@ class DeployService:
         self.workspace = workspace
         self.root_dir = Path(root_dir).expanduser().resolve()
         self.log = log or logging.getLogger(__name__)
+        self.histories: dict[str, MetricsHistory] = {}  # per service: successive polls of /monitor build its series
         self.deployments = DeploymentJobs(self._describe_service, timeout_s=deploy_timeout_s, log=self.log)
 
     # -- models ----------------------------------------------------------------------------------------
@@ -103,6 +105,28 @@ class DeployService:
         attach_service(self.workspace, name).regen_key(key_type)
         return self.service_keys(name)
 
+    def service_monitor(self, name: str) -> dict:
+        """Rows collected and a request-rate / latency series from the service's /metrics, one point per poll.
+
+        A stopped or unreachable service answers an empty series (and its history restarts), never an error.
+        """
+        service = attach_service(self.workspace, name)
+        collect = bool(getattr(service, "collect_model_data", False))
+        try:
+            rows = int(service.collected_row_count()) if hasattr(service, "collected_row_count") else 0
+        except (JupyterDeployError, OSError, ValueError):
+            rows = 0
+        history = self.histories.setdefault(name, MetricsHistory(window=60))
+        try:
+            history.add(service.get_metrics())
+        except (JupyterDeployError, OSError, ValueError, AttributeError, TypeError):
+            self.histories.pop(name, None)  # stopped, unreachable or no /metrics: no series
+            history = None
+        samples = [] if history is None else [
+            MonitorSampleShape(time=point["time"], request_rate=point["rate"], p50_ms=point["p50_ms"],
+                               p99_ms=point["p99_ms"], error_rate=point["error_rate"]) for point in history.points]
+        return MonitorShape(rows_collected=rows, collect_model_data=collect, samples=samples).dump()
+
     def list_compute_targets(self) -> list[dict]:
         return [target.serialize() for target in ComputeTarget.list(self.workspace)]
 
@@ -116,7 +140,8 @@ class DeployService:
     def start_deployment(self, request: DeployRequest) -> dict:
         """Check everything that can be checked without building (400/404/409/503), then deploy in the background."""
         name = validate_service_name(request.service_name)
-        deployment_config = LocalWebservice.deploy_configuration(port=request.port)
+        deployment_config = LocalWebservice.deploy_configuration(port=request.port,
+                                                                  collect_model_data=request.collect_model_data)
         models = [resolve_model(self.workspace, model_id) for model_id in request.models]
         environment = resolve_environment(
             self.workspace, name, stored=request.environment,

@@ -22,6 +22,8 @@ export interface IDeployFormFields {
   /** Empty for any free port. */
   port: string;
   overwrite: boolean;
+  /** Issue 12: capture every `/score` request of the service (Azure's `collect_model_data`). */
+  collectModelData: boolean;
 }
 
 const EMPTY_FIELDS: IDeployFormFields = {
@@ -33,7 +35,8 @@ const EMPTY_FIELDS: IDeployFormFields = {
   dependencyFile: '',
   serviceName: '',
   port: '',
-  overwrite: false
+  overwrite: false,
+  collectModelData: false
 };
 
 /** The highest TCP port. */
@@ -137,7 +140,8 @@ export class DeployFormState {
       condaFile: source === 'conda' ? dependencyFile : null,
       requirementsFile: source === 'requirements' ? dependencyFile : null,
       port: this._port(),
-      overwrite: fields.overwrite
+      overwrite: fields.overwrite,
+      collectModelData: fields.collectModelData
     };
   }
 

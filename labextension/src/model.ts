@@ -14,6 +14,7 @@ import {
   deleteService,
   getDeployment,
   getServiceLogs,
+  getServiceMonitor,
   getStatus,
   listEnvironments,
   listModels,
@@ -32,6 +33,7 @@ import {
   IEnvironment,
   ILogs,
   IModelGroup,
+  IMonitor,
   IReload,
   IScript,
   IService,
@@ -124,7 +126,9 @@ export class DeploymentsModel implements IDisposable {
    */
   constructor(isVisible: () => boolean) {
     this._polls = [
-      this._poll(this.services, SERVICES_POLL_MS, 'services', isVisible),
+      this._poll(this.services, SERVICES_POLL_MS, 'services', isVisible, [
+        this.monitors
+      ]),
       this._poll(this.models, MODELS_POLL_MS, 'models', isVisible)
     ];
   }
@@ -134,6 +138,16 @@ export class DeploymentsModel implements IDisposable {
 
   /** Deployed services with their live state. */
   readonly services = new Reading<IService[]>(listServices, []);
+
+  /**
+   * Issue 12: each service's monitor (rows collected, request-rate / latency samples), by service name.
+   * Read right after each services poll, for the services just read; a service whose monitor could not be
+   * read is left out.
+   */
+  readonly monitors = new Reading<Record<string, IMonitor>>(
+    () => this._readMonitors(),
+    {}
+  );
 
   /** The package version, the workspace and whether the Docker engine runs. */
   readonly status = new Reading<IStatus | null>(getStatus, null);
@@ -247,14 +261,35 @@ export class DeploymentsModel implements IDisposable {
     reading: Reading<unknown>,
     interval: number,
     what: string,
-    isVisible: () => boolean
+    isVisible: () => boolean,
+    then: Reading<unknown>[] = []
   ): Poll {
     return new Poll({
-      factory: () => this._reread(reading),
+      factory: async () => {
+        await reading.read();
+        await Promise.all(then.map(next => next.read()));
+        if (!this._isDisposed) {
+          this._changed.emit();
+        }
+      },
       frequency: { interval, backoff: false },
       standby: () => (isVisible() ? 'when-hidden' : true),
       name: `jupyter-deploy:${what}`
     });
+  }
+
+  private async _readMonitors(): Promise<Record<string, IMonitor>> {
+    const names = this.services.value.map(service => service.name);
+    const outcomes = await Promise.all(
+      names.map(name => outcomeOf(getServiceMonitor(name)))
+    );
+    const monitors: Record<string, IMonitor> = {};
+    outcomes.forEach((outcome, index) => {
+      if (outcome.ok && outcome.value) {
+        monitors[names[index]] = outcome.value;
+      }
+    });
+    return monitors;
   }
 
   private async _reread(reading: Reading<unknown>): Promise<void> {

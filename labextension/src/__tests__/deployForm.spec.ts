@@ -55,6 +55,17 @@ describe('DeployFormState', () => {
     });
   });
 
+  it('sends collectModelData: false unless the box is ticked (issue 12)', () => {
+    const form = completeForm();
+    expect(form.fields.collectModelData).toBe(false);
+    expect(form.request()).toMatchObject({ collectModelData: false });
+    const ticked = form.with({ collectModelData: true });
+    expect(ticked.request()).toMatchObject({ collectModelData: true });
+    expect(ticked.with({ collectModelData: false }).request()).toEqual(
+      ECHO_REQUEST
+    );
+  });
+
   it.each(['0', '65536', '80.5', 'http', '-1'])('refuses the port %p', port => {
     const form = completeForm().with({ port });
     expect(form.portProblem).toBe('The port must be a number from 1 to 65535.');

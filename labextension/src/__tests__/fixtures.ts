@@ -79,5 +79,6 @@ export const ECHO_REQUEST: IDeployRequest = {
   condaFile: null,
   requirementsFile: null,
   port: null,
-  overwrite: false
+  overwrite: false,
+  collectModelData: false
 };

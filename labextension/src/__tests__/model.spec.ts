@@ -119,6 +119,30 @@ describe('DeploymentsModel polling', () => {
     expect(api.listModels).toHaveBeenCalledTimes(2);
   });
 
+  it('reads each listed service monitor right after the services poll (issue 12)', async () => {
+    api.listServices.mockResolvedValue([service('echo'), service('gone')]);
+    api.getServiceMonitor.mockImplementation(async name => {
+      if (name === 'gone') {
+        throw new Error("Service 'gone' not found.");
+      }
+      return {
+        rowsCollected: 3,
+        collectModelData: true,
+        samples: [{ time: 1, requestRate: 2, p50Ms: 1, p99Ms: 4, errorRate: 0 }]
+      };
+    });
+    await elapse(FIRST_POLL_MS);
+    expect(api.getServiceMonitor.mock.calls.map(call => call[0])).toEqual([
+      'echo',
+      'gone'
+    ]);
+    expect(Object.keys(model.monitors.value)).toEqual(['echo']);
+    expect(model.monitors.value.echo.rowsCollected).toBe(3);
+
+    await elapse(SERVICES_POLL_MS);
+    expect(api.getServiceMonitor).toHaveBeenCalledTimes(4);
+  });
+
   it('does not poll while nobody looks', async () => {
     visible = false;
     await elapse(SERVICES_POLL_MS * 5);

@@ -34,6 +34,11 @@ export function reloadService(name: string): Promise<types.IReload> {
   );
 }
 
+/** Issue 12: rows collected and the request-rate / latency series; each call adds one sample. */
+export function getServiceMonitor(name: string): Promise<types.IMonitor> {
+  return requestAPI<types.IMonitor>(`services/${part(name)}/monitor`);
+}
+
 export function testService(
   name: string,
   request: types.IEndpointTestRequest

@@ -179,6 +179,8 @@ export interface IDeployRequest {
   computeTarget?: string | null;
   /** Issue 13: replicas on the compute target (default 1). */
   replicas?: number | null;
+  /** Issue 12: capture every `/score` request (local target). */
+  collectModelData?: boolean;
 }
 
 /** Issue 13: `GET services/{name}/keys`, and the answer of `POST services/{name}/keys`. */
@@ -200,4 +202,23 @@ export interface IEndpointTestRequest {
   /** The request body, sent as typed. */
   body: string;
   repeat: number;
+}
+
+/** Issue 12: one point of `GET services/{name}/monitor`, from two successive `/metrics` polls. */
+export interface IMonitorSample {
+  /** Epoch seconds. */
+  time: number;
+  /** `/score` requests per second. */
+  requestRate: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Share of 5xx answers, 0–1. */
+  errorRate: number;
+}
+
+/** Issue 12: `GET services/{name}/monitor`. */
+export interface IMonitor {
+  rowsCollected: number;
+  collectModelData: boolean;
+  samples: IMonitorSample[];
 }

@@ -9,6 +9,7 @@ import { UseSignal } from '@jupyterlab/apputils';
 import { DeployFormState } from '../deployForm';
 import { DeploymentsModel, ITrackedDeployment } from '../model';
 import {
+  CollectModelDataField,
   EntryScriptField,
   EnvironmentField,
   ModelsField,
@@ -106,6 +107,7 @@ function DeployForm(props: { model: DeploymentsModel }): JSX.Element {
         />
       </div>
       <OverwriteField {...fieldProps} />
+      <CollectModelDataField {...fieldProps} />
 
       {form.portProblem && (
         <div className="jp-Deploy-error">{form.portProblem}</div>

@@ -226,3 +226,24 @@ export function OverwriteField(props: IFieldProps): JSX.Element {
     </label>
   );
 }
+
+/** Issue 12: capture every `/score` request (input, output, latency) in the workspace, for drift analysis. */
+export function CollectModelDataField(props: IFieldProps): JSX.Element {
+  const { form } = props;
+  return (
+    <label
+      className="jp-Deploy-check"
+      title="Store every request and its answer in the workspace (Azure's collect_model_data)"
+    >
+      <input
+        type="checkbox"
+        name="collect_model_data"
+        checked={form.fields.collectModelData}
+        onChange={event =>
+          props.onChange(form.with({ collectModelData: event.target.checked }))
+        }
+      />
+      Collect model data
+    </label>
+  );
+}

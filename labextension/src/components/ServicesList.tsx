@@ -6,9 +6,15 @@ import * as React from 'react';
 
 import { Button } from '@jupyterlab/ui-components';
 
-import { IService } from '../api/types';
+import { IMonitor, IService } from '../api/types';
 import { DeploymentsModel } from '../model';
 import { DeploymentProgress } from './DeploymentProgress';
+import {
+  SPARKLINE_HEIGHT,
+  SPARKLINE_WIDTH,
+  sparklinePath,
+  sparklineTitle
+} from '../sparkline';
 import { StateBadge } from './StateBadge';
 
 export interface IServicesListProps {
@@ -137,6 +143,7 @@ function ServiceItem(
         </div>
       )}
       {service.error && <div className="jp-Deploy-error">{service.error}</div>}
+      <MonitorLine monitor={model.monitors.value[service.name]} />
       <div className="jp-Deploy-actions">
         {actions.map(action => (
           <Button
@@ -160,5 +167,43 @@ function ServiceItem(
         </div>
       )}
     </li>
+  );
+}
+
+/** Issue 12: a request-rate sparkline (p99 latency in its tooltip) and, with collection on, the rows collected. */
+function MonitorLine(props: {
+  monitor: IMonitor | undefined;
+}): JSX.Element | null {
+  const { monitor } = props;
+  if (!monitor) {
+    return null;
+  }
+  const rates = monitor.samples.map(sample => sample.requestRate);
+  return (
+    <div className="jp-Deploy-monitor jp-Deploy-dim">
+      {rates.length > 0 && (
+        <svg
+          className="jp-Deploy-sparkline"
+          width={SPARKLINE_WIDTH}
+          height={SPARKLINE_HEIGHT}
+          viewBox={`-1 -1 ${SPARKLINE_WIDTH + 2} ${SPARKLINE_HEIGHT + 2}`}
+          role="img"
+          aria-label="Request rate"
+        >
+          <title>{sparklineTitle(monitor.samples)}</title>
+          <path
+            d={sparklinePath(rates)}
+            fill="none"
+            stroke="var(--jp-brand-color1)"
+            strokeWidth={1.5}
+          />
+        </svg>
+      )}
+      {monitor.collectModelData && (
+        <span className="jp-Deploy-rows" data-rows={monitor.rowsCollected}>
+          {monitor.rowsCollected} rows collected
+        </span>
+      )}
+    </div>
   );
 }
