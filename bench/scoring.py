@@ -247,8 +247,8 @@ def trivial_benchmark(work: Path, reps: int, seconds: int) -> dict:
     return measure(servers, [1, 32], reps, seconds, work)
 
 
-def model_benchmark(work: Path, reps: int, seconds: int) -> dict:
-    """The tutorial's keras + gensim score.py: ours vs azureml's server, same packages, one worker each."""
+def model_benchmark(work: Path, reps: int, seconds: int, workers: list[int], container: bool) -> dict:
+    """The tutorial's keras + gensim score.py: ours vs azureml's server, same packages, the same worker count each."""
     from jupyter_deploy import Environment, Model, Workspace
 
     sys.path.insert(0, str(REPO / "examples" / "sentiment"))
@@ -262,16 +262,25 @@ def model_benchmark(work: Path, reps: int, seconds: int) -> dict:
     model = Model.register(workspace, models_dir, "sentiment")
     env = Environment.from_conda_specification("bench-sentiment", REPO / "examples" / "sentiment" / "myenv.yml")
     venv = ensure_azureml_venv(["numpy<2.4"])
-    model_env = {"AZUREML_MODEL_DIR": str(model.path), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    servers = {
-        "ours (process, same venv as azureml)": lambda: process(
-            [str(venv / "bin" / "python"), "-m", "jupyter_deploy.runtime", "--app-root", str(project), "--entry-script", "score.py",
-             "--host", "127.0.0.1", "--port", str(p := free_port())], f"http://127.0.0.1:{p}/score", env=model_env),
-        "ours (container, published port)": lambda: ours_container(project, workspace, [model], env, host_network=False),
-        "azureml-inference-server-http": lambda: process(
-            [str(venv / "bin" / "azmlinfsrv"), "--entry_script", str(project / "score.py"), "--port", str(q := free_port())],
-            f"http://127.0.0.1:{q}/score", env={**model_env, "WORKER_COUNT": "1"}, cwd=project),
-    }
+    model_env = {"AZUREML_MODEL_DIR": str(model.path), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+
+    def ours(count: int):
+        port = free_port()
+        return process([str(venv / "bin" / "python"), "-m", "jupyter_deploy.runtime", "--app-root", str(project),
+                        "--entry-script", "score.py", "--host", "127.0.0.1", "--port", str(port)],
+                       f"http://127.0.0.1:{port}/score", env={**model_env, "WORKER_COUNT": str(count)})
+
+    def azureml(count: int):
+        port = free_port()
+        return process([str(venv / "bin" / "azmlinfsrv"), "--entry_script", str(project / "score.py"), "--port", str(port)],
+                       f"http://127.0.0.1:{port}/score", env={**model_env, "WORKER_COUNT": str(count)}, cwd=project)
+
+    servers = {}
+    for count in workers:
+        servers[f"ours (process, same venv as azureml), {count} worker(s)"] = lambda count=count: ours(count)
+        servers[f"azureml-inference-server-http, {count} worker(s)"] = lambda count=count: azureml(count)
+    if container:
+        servers["ours (container, published port), 1 worker"] = lambda: ours_container(project, workspace, [model], env, host_network=False)
     return measure(servers, [1, 8], reps, seconds, work)
 
 
@@ -279,6 +288,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--skip-model", action="store_true")
+    parser.add_argument("--skip-trivial", action="store_true", help="only the sentiment model")
+    parser.add_argument("--no-container", action="store_true", help="sentiment model: bare processes only (no image build)")
+    parser.add_argument("--workers", default="1,2", help="sentiment model: worker counts, comma-separated (default 1,2)")
     args = parser.parse_args()
     reps, seconds = (2, 3) if args.quick else (5, 10)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -286,18 +298,24 @@ def main() -> None:
               "command": "python bench/scoring.py" + (" --quick" if args.quick else ""), "repetitions": reps, "seconds": seconds}
     with tempfile.TemporaryDirectory(prefix="jd-bench-scoring-") as tmp:
         work = Path(tmp)
-        result["trivial"] = trivial_benchmark(work, reps, seconds)
-        print("\n## Trivial score.py\n")
-        print(table(result["trivial"]["summary"], [1, 32], "ours (container, published port)",
-                    {"vs azureml": "azureml-inference-server-http", "vs the bare-ASGI limit": "bare ASGI (uvicorn+uvloop+httptools)"}))
-        print(table(result["trivial"]["summary"], [1, 32], "ours (process)",
-                    {"bare process vs azureml": "azureml-inference-server-http",
-                     "bare process vs the bare-ASGI limit": "bare ASGI (uvicorn+uvloop+httptools)"}).split("\n\n", 1)[1])
+        if not args.skip_trivial:
+            result["trivial"] = trivial_benchmark(work, reps, seconds)
+            print("\n## Trivial score.py\n")
+            print(table(result["trivial"]["summary"], [1, 32], "ours (container, published port)",
+                        {"vs azureml": "azureml-inference-server-http", "vs the bare-ASGI limit": "bare ASGI (uvicorn+uvloop+httptools)"}))
+            print(table(result["trivial"]["summary"], [1, 32], "ours (process)",
+                        {"bare process vs azureml": "azureml-inference-server-http",
+                         "bare process vs the bare-ASGI limit": "bare ASGI (uvicorn+uvloop+httptools)"}).split("\n\n", 1)[1])
         if not args.skip_model:
-            result["model"] = model_benchmark(work, reps, seconds)
+            counts = [int(n) for n in args.workers.split(",")]
+            result["model"] = model_benchmark(work, reps, seconds, counts, container=not args.no_container)
             print("\n## keras + gensim sentiment score.py\n")
-            print(table(result["model"]["summary"], [1, 8], "ours (process, same venv as azureml)",
-                        {"vs azureml": "azureml-inference-server-http"}))
+            print(table(result["model"]["summary"], [1, 8], f"ours (process, same venv as azureml), {counts[0]} worker(s)", {}))
+            for n in counts:
+                ours_name, theirs = f"ours (process, same venv as azureml), {n} worker(s)", f"azureml-inference-server-http, {n} worker(s)"
+                summary = result["model"]["summary"]
+                print(f"\n{n} worker(s), ours / azureml: req/s c=8 {summary[ours_name][8]['rps'] / summary[theirs][8]['rps']:.2f}, "
+                      f"p99 c=8 {summary[ours_name][8]['p99_ms'] / summary[theirs][8]['p99_ms']:.2f}")
     (OUT / "scoring.json").write_text(json.dumps(result, indent=2))
 
 
