@@ -247,6 +247,14 @@ def trivial_benchmark(work: Path, reps: int, seconds: int) -> dict:
     return measure(servers, [1, 32], reps, seconds, work)
 
 
+def ours_model_server(workers: int) -> str:
+    return f"ours (process, same venv as azureml), {workers} worker(s)"
+
+
+def azureml_model_server(workers: int) -> str:
+    return f"azureml-inference-server-http, {workers} worker(s)"
+
+
 def model_benchmark(work: Path, reps: int, seconds: int, workers: list[int], container: bool) -> dict:
     """The tutorial's keras + gensim score.py: ours vs azureml's server, same packages, the same worker count each."""
     from jupyter_deploy import Environment, Model, Workspace
@@ -262,13 +270,13 @@ def model_benchmark(work: Path, reps: int, seconds: int, workers: list[int], con
     model = Model.register(workspace, models_dir, "sentiment")
     env = Environment.from_conda_specification("bench-sentiment", REPO / "examples" / "sentiment" / "myenv.yml")
     venv = ensure_azureml_venv(["numpy<2.4"])
-    model_env = {"AZUREML_MODEL_DIR": str(model.path), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    model_env = {"AZUREML_MODEL_DIR": str(model.path), "TF_CPP_MIN_LOG_LEVEL": "3"}
 
     def ours(count: int):
         port = free_port()
         return process([str(venv / "bin" / "python"), "-m", "jupyter_deploy.runtime", "--app-root", str(project),
                         "--entry-script", "score.py", "--host", "127.0.0.1", "--port", str(port)],
-                       f"http://127.0.0.1:{port}/score", env={**model_env, "WORKER_COUNT": str(count)})
+                       f"http://127.0.0.1:{port}/score", env={**model_env, "WORKER_COUNT": str(count), "PYTHONPATH": str(REPO)})
 
     def azureml(count: int):
         port = free_port()
@@ -277,8 +285,8 @@ def model_benchmark(work: Path, reps: int, seconds: int, workers: list[int], con
 
     servers = {}
     for count in workers:
-        servers[f"ours (process, same venv as azureml), {count} worker(s)"] = lambda count=count: ours(count)
-        servers[f"azureml-inference-server-http, {count} worker(s)"] = lambda count=count: azureml(count)
+        servers[ours_model_server(count)] = lambda count=count: ours(count)
+        servers[azureml_model_server(count)] = lambda count=count: azureml(count)
     if container:
         servers["ours (container, published port), 1 worker"] = lambda: ours_container(project, workspace, [model], env, host_network=False)
     return measure(servers, [1, 8], reps, seconds, work)
@@ -295,7 +303,7 @@ def main() -> None:
     reps, seconds = (2, 3) if args.quick else (5, 10)
     OUT.mkdir(parents=True, exist_ok=True)
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-              "command": "python bench/scoring.py" + (" --quick" if args.quick else ""), "repetitions": reps, "seconds": seconds}
+              "command": " ".join(["python", "bench/scoring.py", *sys.argv[1:]]), "repetitions": reps, "seconds": seconds}
     with tempfile.TemporaryDirectory(prefix="jd-bench-scoring-") as tmp:
         work = Path(tmp)
         if not args.skip_trivial:
@@ -310,12 +318,12 @@ def main() -> None:
             counts = [int(n) for n in args.workers.split(",")]
             result["model"] = model_benchmark(work, reps, seconds, counts, container=not args.no_container)
             print("\n## keras + gensim sentiment score.py\n")
-            print(table(result["model"]["summary"], [1, 8], f"ours (process, same venv as azureml), {counts[0]} worker(s)", {}))
+            summary = result["model"]["summary"]
+            print(table(summary, [1, 8], ours_model_server(counts[0]), {}))
             for n in counts:
-                ours_name, theirs = f"ours (process, same venv as azureml), {n} worker(s)", f"azureml-inference-server-http, {n} worker(s)"
-                summary = result["model"]["summary"]
-                print(f"\n{n} worker(s), ours / azureml: req/s c=8 {summary[ours_name][8]['rps'] / summary[theirs][8]['rps']:.2f}, "
-                      f"p99 c=8 {summary[ours_name][8]['p99_ms'] / summary[theirs][8]['p99_ms']:.2f}")
+                ours, theirs = summary[ours_model_server(n)][8], summary[azureml_model_server(n)][8]
+                print(f"\n{n} worker(s), ours / azureml: req/s c=8 {ours['rps'] / theirs['rps']:.2f}, "
+                      f"p99 c=8 {ours['p99_ms'] / theirs['p99_ms']:.2f}")
     (OUT / "scoring.json").write_text(json.dumps(result, indent=2))
 
 
