@@ -1,7 +1,8 @@
 """The scoring service as a bare ASGI app: ``/``, ``/ready``, ``/score``, ``/swagger.json``.
 
 No framework: each request is a dict lookup on the path and a couple of ``send`` calls, and run() executes
-inline on the event-loop thread (one request at a time per worker, like Azure's sync gunicorn worker), so
+inline on the event-loop thread (one request at a time per worker, like Azure's sync gunicorn worker, in
+arrival order: scoring_queue.py), so
 the only per-request overhead over a hello-world ASGI app is reading the body, the request-id headers, the
 scoring timer, JSON encoding and one buffered access-log line.
 """
@@ -32,6 +33,7 @@ from .responses import (
     json_dumps,
     response_object_parts,
 )
+from .scoring_queue import ScoringQueue
 from .scoring_timeout import ScoringTimedOut, ScoringTimer
 from .settings import RuntimeSettings
 from .swagger import SwaggerUnavailable
@@ -57,14 +59,16 @@ class ScoringApp:
         self.settings = settings
         self.lifecycle = lifecycle if lifecycle is not None else ScriptLifecycle(settings)
         self.timer = ScoringTimer(settings.scoring_timeout_ms)
+        self.queue = ScoringQueue()
         self.max_request_bytes = settings.max_request_bytes
         self._server_version = settings.server_version_header.encode("latin-1") or None
-        # /score requests this worker holds (one runs, the others wait for the loop). With several workers a
-        # client whose answer leaves others waiting here is sent `connection: close`: it reconnects through
-        # the shared accept queue, where an idle worker takes it (fair queueing; Azure's sync gunicorn
-        # worker closes every connection).
+        # /score requests this worker holds (one runs, the others wait in the queue). With several workers a
+        # client whose answer leaves others waiting, here or in the kernel's accept queue, is sent
+        # `connection: close`: it lines up again in the shared accept queue, which idle workers take from
+        # (fair_accept.py; Azure's sync gunicorn worker closes every connection).
         self.scoring_in_flight = 0
         self._rebalance = settings.worker_count > 1
+        self.connections_waiting: Callable[[], int] = _none_waiting  # set by server.py (fair_accept.py)
         # Set by server.py to the supervisor's shared board; None in-process (tests, dry runs): one worker.
         self.workers_status: Optional[Callable[[], Optional[dict]]] = None
         self._routes: Dict[str, Callable[..., Awaitable[None]]] = {
@@ -132,9 +136,11 @@ class ScoringApp:
         if script.passes_request_headers:
             arguments["request_headers"] = request.request_headers()
 
+        await self.queue.turn()  # first come, first served (see scoring_queue.py)
         try:
             output, elapsed_ms = self.timer.call(script.run, arguments)
         except ScoringTimedOut as timed_out:
+            self.queue.done()
             log.error(
                 f"Scoring timeout after {self.timer.timeout_ms} ms (ran {timed_out.elapsed_ms:.1f} ms):\n"
                 + traceback.format_exc()
@@ -142,8 +148,10 @@ class ScoringApp:
             message = f"Scoring timeout after {self.timer.timeout_ms} ms"
             return await self._reply(scope, send, started, *error_parts(500, message, True), id_headers)
         except BaseException:  # SystemExit, KeyboardInterrupt, GeneratorExit... from user code: same answer
+            self.queue.done()
             log.error("Encountered Exception: " + traceback.format_exc())
             return await self._reply(scope, send, started, *error_parts(500, RUN_FAILED_MESSAGE, True), id_headers)
+        self.queue.done()
 
         try:
             if type(output) is not AMLResponse and not is_http_response(output):
@@ -158,7 +166,7 @@ class ScoringApp:
             return await self._reply(scope, send, started, *error_parts(500, INTERNAL_ERROR_MESSAGE), id_headers)
         headers.append((b"x-ms-run-fn-exec-ms", b"%.3f" % elapsed_ms))
         headers += id_headers
-        if self._rebalance and self.scoring_in_flight > 1:
+        if self._rebalance and (self.scoring_in_flight > 1 or self.connections_waiting()):
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
@@ -262,6 +270,10 @@ class ScoringApp:
         else:
             await _send(send, *error_parts(405, METHOD_NOT_ALLOWED_MESSAGE), [(b"allow", allowed.encode())])
         return False
+
+
+def _none_waiting() -> int:
+    return 0
 
 
 def _query_value(query_string: bytes, name: str) -> Optional[str]:

@@ -95,10 +95,36 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     log.info(f"Scoring timeout is set to {settings.scoring_timeout_ms} ms")
     log.info(describe(settings))
     loop.create_task(_load_then_report(app, ready_fd))
+    acceptors = []
+    if settings.worker_count > 1:  # take connections only while idle (fair_accept.py)
+        loop.create_task(_accept_fairly(server, sock, app.app, acceptors))
     try:
-        await server.serve(sockets=[sock])
+        await server.serve(sockets=[] if settings.worker_count > 1 else [sock])
     finally:
+        for acceptor in acceptors:
+            acceptor.close()
         app.close()  # write the captured rows still queued
+
+
+async def _accept_fairly(server, sock: socket.socket, scoring_app, acceptors: list) -> None:
+    """Once uvicorn has started (with no listener of its own), accept on ``sock`` with uvicorn's protocol."""
+    from .fair_accept import FairAcceptor
+
+    while not server.started:
+        if server.should_exit:
+            return
+        await asyncio.sleep(0.005)
+    config = server.config
+
+    def protocol():
+        return config.http_protocol_class(
+            config=config, server_state=server.server_state, app_state=server.lifespan.state
+        )
+
+    acceptor = FairAcceptor(sock, protocol, scoring_app.queue, lambda: server.should_exit)
+    acceptors.append(acceptor)
+    scoring_app.connections_waiting = acceptor.backlog
+    acceptor.start()
 
 
 async def _load_then_report(app, ready_fd: int) -> None:

@@ -1,0 +1,216 @@
+"""Fair queueing (issue 10.5): run() is entered first come, first served inside a worker (scoring_queue.py),
+and with several workers a worker takes connections only while idle, sending `connection: close` while others
+wait (fair_accept.py). How much that buys is measured in bench/scoring.py, not timed here."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import socket
+import threading
+
+import pytest
+import uvloop
+
+from jupyter_deploy.runtime.fair_accept import FairAcceptor, accept_queue_length
+from jupyter_deploy.runtime.scoring_queue import ScoringQueue
+
+from test_process import services, start, write_script  # noqa: F401  (fixture)
+
+
+def _run(coroutine):
+    return uvloop.run(coroutine)
+
+
+def test_requests_enter_run_in_the_order_they_asked_for_their_turn():
+    queue = ScoringQueue()
+    entered = []
+
+    async def request(number: int):
+        await queue.turn()
+        entered.append(number)
+        await asyncio.sleep(0)  # give the others every chance to overtake
+        queue.done()
+
+    async def main():
+        await asyncio.gather(*(request(n) for n in range(6)))
+
+    _run(main())
+    assert entered == list(range(6))
+    assert not queue.busy
+
+
+def test_the_turn_is_handed_on_at_the_next_loop_iteration_so_new_arrivals_are_read_first():
+    """A request already scheduled when run() ends must not slip in before the loop reads its sockets."""
+    queue = ScoringQueue()
+    events = []
+
+    async def second():
+        await queue.turn()
+        events.append("second request runs")
+        queue.done()
+
+    async def main():
+        await queue.turn()
+        task = asyncio.ensure_future(second())  # read in the same poll: its first step is already scheduled
+        queue.done()
+        asyncio.get_running_loop().call_soon(events.append, "socket read by the loop")  # what a poll would do
+        await task
+
+    _run(main())
+    assert events == ["socket read by the loop", "second request runs"]
+
+
+def test_a_request_cancelled_while_waiting_is_skipped_and_one_cancelled_with_the_turn_passes_it_on():
+    queue = ScoringQueue()
+    entered = []
+
+    async def request(number: int):
+        await queue.turn()
+        entered.append(number)
+        queue.done()
+
+    async def main():
+        await queue.turn()  # hold the turn
+        waiting = [asyncio.ensure_future(request(n)) for n in range(3)]
+        await asyncio.sleep(0)
+        waiting[0].cancel()
+        queue.done()
+        await asyncio.sleep(0)  # the hand-on gives the turn to request 1 (0 was cancelled) ...
+        waiting[1].cancel()  # ... which is cancelled before it resumes: it must pass the turn to 2
+        await asyncio.gather(*waiting, return_exceptions=True)
+        await asyncio.sleep(0)
+
+    _run(main())
+    assert entered == [2]
+    assert not queue.busy
+
+
+def test_idle_is_announced_and_a_new_event_loop_starts_with_a_free_queue():
+    queue = ScoringQueue()
+    idle = []
+    queue.on_idle = lambda: idle.append(True)
+
+    async def hold_and_leave_the_hand_on_unrun():
+        await queue.turn()
+        queue.done()
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(hold_and_leave_the_hand_on_unrun())
+    loop.close()  # the hand-on callback never ran: the queue still looks busy to that loop
+
+    async def again():
+        await asyncio.wait_for(queue.turn(), 1)
+        queue.done()
+        await asyncio.sleep(0)
+
+    _run(again())
+    assert idle and not queue.busy
+
+
+class _Protocol(asyncio.Protocol):
+    made: list = []
+
+    def connection_made(self, transport):
+        self.made.append(transport)
+
+
+def test_the_acceptor_leaves_connections_in_the_kernel_queue_while_busy_and_takes_them_when_idle():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.setblocking(False)
+    queue = ScoringQueue()
+    _Protocol.made = []
+
+    async def main():
+        await queue.turn()  # busy, as while run() executes
+        acceptor = FairAcceptor(listener, _Protocol, queue, stopping=lambda: False)
+        acceptor.start()
+        client = socket.create_connection(listener.getsockname())
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+        held_by_kernel = accept_queue_length(listener), len(_Protocol.made)
+        queue.done()  # idle: the acceptor watches the socket again
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if _Protocol.made:
+                break
+        taken = accept_queue_length(listener), len(_Protocol.made)
+        for transport in _Protocol.made:
+            transport.close()
+        acceptor.close()
+        client.close()
+        return held_by_kernel, taken
+
+    try:
+        held_by_kernel, taken = _run(main())
+    finally:
+        listener.close()
+    assert held_by_kernel == (1, 0)
+    assert taken == (0, 1)
+
+
+def test_two_workers_share_a_crowd_of_keep_alive_clients_and_close_connections_while_others_wait(tmp_path, services):
+    write_script(tmp_path, """
+        import os, time
+
+        def init():
+            pass
+
+        def run(data):
+            time.sleep(0.05)  # holds the worker's loop, as a CPU-bound model does
+            return {"pid": os.getpid()}
+    """)
+    service = start(tmp_path, env={"WORKER_COUNT": "2"})
+    services.append(service)
+    service.wait_until(lambda ready: ready.get("workers", {}).get("ready") == 2)
+    answers, errors = [], []
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+        try:
+            for _ in range(6):
+                connection.request("POST", "/score", body=b"{}", headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                answers.append((response.status, json.loads(response.read())["pid"], response.getheader("connection")))
+                if response.getheader("connection") == "close":
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(answers) == 36 and {status for status, _, _ in answers} == {200}
+    assert len({pid for _, pid, _ in answers}) == 2  # both workers served
+    assert any(connection == "close" for _, _, connection in answers)  # sent back to the shared line
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_lone_client_keeps_its_connection(tmp_path, services, workers):
+    write_script(tmp_path, """
+        def init():
+            pass
+
+        def run(data):
+            return {"ok": True}
+    """)
+    service = start(tmp_path, env={"WORKER_COUNT": workers})
+    services.append(service)
+    service.wait_until(lambda ready: ready.get("workers", {}).get("ready") == int(workers))
+    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    try:
+        for _ in range(20):
+            connection.request("POST", "/score", body=b"{}", headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            assert (response.status, response.read(), response.getheader("connection")) == (200, b'{"ok": true}', None)
+    finally:
+        connection.close()
