@@ -7,7 +7,8 @@
 Servers, each with ONE worker, on 127.0.0.1 only:
 - ours, bare process (`python -m jupyter_deploy.runtime`)
 - ours in its container, through the published port (Docker's userland proxy, the default)
-- ours in its container with host networking (no port forwarding at all)
+- ours in its container with host networking (no port forwarding at all; the default where the engine
+  shares this machine's network, see jupyter_deploy/deploy/targets/local/network.py)
 - azureml-inference-server-http (`azmlinfsrv`, from PyPI, in a venv made here), WORKER_COUNT=1
 - a bare ASGI app under uvicorn with uvloop + httptools: the practical limit for a Python server
 Load: Debian's `wrk`, concurrency 1 and 32 (the real model: 1 and 8), every run bounded in seconds.
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import platform
@@ -28,7 +28,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -140,45 +139,27 @@ def ensure_azureml_venv(extra: list[str]) -> Path:
 
 @contextlib.contextmanager
 def ours_container(app_dir: Path, workspace, models, environment, host_network: bool):
-    """Our image and runtime; either the deployed service (published port) or the same image on the host network."""
+    """The deployed service through its own scoring URI, on the host's network or behind a published port."""
     from jupyter_deploy import InferenceConfig, LocalWebservice, Model
-    from jupyter_deploy.image import docker_client
-    from jupyter_deploy.image import ensure_environment_image
-    from jupyter_deploy.deploy.targets.local.container import model_dir_variable
+    from jupyter_deploy.deploy.targets.local.network import BRIDGE, ENV_NETWORK, HOST
 
     config = InferenceConfig("score.py", environment=environment, source_directory=app_dir)
-    if not host_network:
-        service = Model.deploy(workspace, "bench-scoring", models, config, LocalWebservice.deploy_configuration(), overwrite=True)
-        try:
-            service.wait_for_deployment()
-            wait_ready(service.scoring_uri)
-            yield service.scoring_uri
-        finally:
-            service.delete()
-        return
-    client = docker_client()
-    image = ensure_environment_image(client, environment)
-    port = free_port()
-    container = client.containers.create(
-        image.tag, command=["python", "-m", "jupyter_deploy_runtime", "--host", "127.0.0.1", "--port", str(port)],
-        network_mode="host", environment={"AZUREML_ENTRY_SCRIPT": "score.py", "AZUREML_MODEL_DIR": model_dir_variable(models)},
-        volumes={str(m.path): {"bind": f"/var/azureml-app/azureml-models/{m.name}/{m.version}", "mode": "ro"} for m in models},
-        labels={"jupyter-deploy.bench": "scoring"})
+    previous = os.environ.get(ENV_NETWORK)
+    os.environ[ENV_NETWORK] = HOST if host_network else BRIDGE
     try:
-        archive = io.BytesIO()
-        with tarfile.open(fileobj=archive, mode="w") as tar:
-            for path in app_dir.iterdir():
-                info = tar.gettarinfo(str(path), arcname=path.name)
-                info.uid = info.gid = 1000
-                with open(path, "rb") as handle:
-                    tar.addfile(info, handle)
-        container.put_archive("/var/azureml-app", archive.getvalue())
-        container.start()
-        url = f"http://127.0.0.1:{port}/score"
-        wait_ready(url)
-        yield url
+        name = "bench-scoring-host" if host_network else "bench-scoring"
+        service = Model.deploy(workspace, name, models, config, LocalWebservice.deploy_configuration(), overwrite=True)
     finally:
-        container.remove(force=True)
+        if previous is None:
+            os.environ.pop(ENV_NETWORK, None)
+        else:
+            os.environ[ENV_NETWORK] = previous
+    try:
+        service.wait_for_deployment()
+        wait_ready(service.scoring_uri)
+        yield service.scoring_uri
+    finally:
+        service.delete()
 
 
 def measure(servers: dict, concurrencies: list[int], reps: int, seconds: int, work: Path) -> dict:

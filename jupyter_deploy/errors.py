@@ -62,6 +62,10 @@ class InvalidPort(JupyterDeployError, ValueError):
     """A port that is not a usable TCP port for a service."""
 
 
+class InvalidSetting(JupyterDeployError, ValueError):
+    """An environment variable of ours holds a value we cannot use."""
+
+
 class PortInUse(JupyterDeployError):
     pass
 

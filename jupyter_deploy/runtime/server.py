@@ -12,13 +12,14 @@ asyncio's default loop behind several workers).
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import signal
 import socket
 import sys
 
 from . import log
-from .settings import EXIT_LOAD_FAILED, RuntimeSettings
+from .settings import EXIT_LOAD_FAILED, EXIT_PORT_IN_USE, RuntimeSettings
 
 LOG_FLUSH_DELAY_S = 0.02  # log lines show within 20 ms, yet cost at most ~50 writes a second under any load
 
@@ -35,7 +36,15 @@ def bind_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
 
 def serve(settings: RuntimeSettings) -> int:
     """Serve until SIGTERM/SIGINT; returns the process exit code."""
-    sock = bind_socket(settings.host, settings.port)
+    try:
+        sock = bind_socket(settings.host, settings.port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        log.error(f"Port {settings.port} on {settings.host} is already in use by another program; "
+                  "choose another port (or leave it unset to get a free one).")
+        log.flush()
+        return EXIT_PORT_IN_USE
     host, port = sock.getsockname()[:2]
     log.info(f"Listening on http://{host}:{port} with {settings.worker_count} worker(s)")
     log.info("Routes: GET / (liveness), GET /ready, POST|GET /score, GET /swagger.json, GET /metrics")

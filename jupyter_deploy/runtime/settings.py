@@ -20,6 +20,7 @@ MODELS_FOLDER = "azureml-models"  # under the app root: <model name>/<version>/,
 CONTAINER_PORT = 5001  # the port the runtime listens on inside the container (Azure's)
 CONTAINER_UID = 1000  # the non-root user (and group) the service runs as
 EXIT_LOAD_FAILED = 3  # exit code when importing the script or its init() fails (gunicorn's boot-error code)
+EXIT_PORT_IN_USE = 4  # exit code when the port to listen on is taken (host networking: by another program)
 RUNTIME_PACKAGE = "jupyter_deploy_runtime"  # the name this package has inside the image
 
 DEFAULT_HOST = "0.0.0.0"
@@ -39,6 +40,7 @@ ENV_SOURCE_DIRECTORY = "AZUREML_SOURCE_DIRECTORY"
 ENV_MODEL_DIR = "AZUREML_MODEL_DIR"
 ENV_SCORING_TIMEOUT_MS = "SCORING_TIMEOUT_MS"
 ENV_MAX_REQUEST_BYTES = "AZUREML_MAX_REQUEST_BYTES"
+ENV_HOST = "SERVER_HOST"  # ours (Azure's server always listens on all interfaces); host networking sets 127.0.0.1
 ENV_PORT = "SERVER_PORT"
 ENV_PORT_ALIAS = "AZUREML_SERVER_PORT"
 ENV_WORKER_COUNT = "WORKER_COUNT"
@@ -113,7 +115,7 @@ def load_settings(
         model_dir=model_dir if model_dir is not None else environ.get(ENV_MODEL_DIR, ""),
         scoring_timeout_ms=_integer(environ, ENV_SCORING_TIMEOUT_MS, DEFAULT_SCORING_TIMEOUT_MS, minimum=0),
         max_request_bytes=_integer(environ, ENV_MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, minimum=0),
-        host=host or DEFAULT_HOST,
+        host=host or environ.get(ENV_HOST) or DEFAULT_HOST,
         port=port if port is not None else _parse_int(ENV_PORT, port_text, DEFAULT_PORT, minimum=0),
         worker_count=(
             worker_count

@@ -23,8 +23,9 @@ def _run(coroutine):
     return uvloop.run(coroutine)
 
 
-def test_requests_enter_run_in_the_order_they_asked_for_their_turn():
-    queue = ScoringQueue()
+@pytest.mark.parametrize("batch_s", [0, 60])
+def test_requests_enter_run_in_the_order_they_asked_for_their_turn(batch_s):
+    queue = ScoringQueue(batch_s)
     entered = []
 
     async def request(number: int):
@@ -42,8 +43,8 @@ def test_requests_enter_run_in_the_order_they_asked_for_their_turn():
 
 
 def test_the_turn_is_handed_on_at_the_next_loop_iteration_so_new_arrivals_are_read_first():
-    """A request already scheduled when run() ends must not slip in before the loop reads its sockets."""
-    queue = ScoringQueue()
+    """A request already scheduled when a long run() ends must not slip in before the loop reads its sockets."""
+    queue = ScoringQueue(batch_s=0)  # as after a run() longer than the batch window
     events = []
 
     async def second():
@@ -62,8 +63,30 @@ def test_the_turn_is_handed_on_at_the_next_loop_iteration_so_new_arrivals_are_re
     assert events == ["socket read by the loop", "second request runs"]
 
 
+def test_requests_read_in_one_poll_run_back_to_back_while_the_batch_is_young():
+    queue = ScoringQueue(batch_s=60)
+    events = []
+
+    async def second():
+        await queue.turn()
+        events.append("second request runs")
+        queue.done()
+
+    async def main():
+        await queue.turn()
+        task = asyncio.ensure_future(second())
+        queue.done()
+        asyncio.get_running_loop().call_soon(events.append, "next loop iteration")
+        await task
+        await asyncio.sleep(0)
+
+    _run(main())
+    assert events == ["second request runs", "next loop iteration"]
+    assert not queue.busy
+
+
 def test_a_request_cancelled_while_waiting_is_skipped_and_one_cancelled_with_the_turn_passes_it_on():
-    queue = ScoringQueue()
+    queue = ScoringQueue(batch_s=0)
     entered = []
 
     async def request(number: int):

@@ -17,13 +17,15 @@ from typing import Optional
 from ....image import docker_client
 from ....registry import Model, Workspace
 from ....runtime.settings import (CONTAINER_PORT, CONTAINER_UID, DEFAULT_APP_ROOT, ENV_APP_ROOT, ENV_ENTRY_SCRIPT,
-                                  ENV_MODEL_DIR, ENV_SERVICE_NAME, ENV_WORKER_COUNT, EXIT_LOAD_FAILED,
-                                  MODELS_FOLDER)
+                                  ENV_HOST, ENV_MODEL_DIR, ENV_PORT, ENV_SERVICE_NAME, ENV_WORKER_COUNT,
+                                  EXIT_LOAD_FAILED, EXIT_PORT_IN_USE, MODELS_FOLDER)
 from ....runtime.auth import ENV_KEYS_FILE, KEYS_FILE_NAME
 from ...inference_config import InferenceConfig
 from ...keys import keys_file_bytes
+from .network import HOST, choose_network
 
 SERVICE_LABEL = "jupyter-deploy.service"
+PORT_LABEL = "jupyter-deploy.port"  # on the host's network there is no published port to read it from
 WORKSPACE_LABEL = "jupyter-deploy.workspace"
 KEYS_DIR = "/tmp"  # writable by the container's user in every image; the file itself is 0400
 
@@ -64,17 +66,23 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
     labels = {SERVICE_LABEL: name, WORKSPACE_LABEL: str(workspace.path)}
     remove_stale_container(client, name_in_engine)
     remove_stale_network(client, name_in_engine)
+    host_port = port if port is not None else free_port()
+    hardening = dict(restart_policy=dict(STARTING_RESTART_POLICY), cap_drop=["ALL"],
+                     security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, **limits)
+    if choose_network(client) == HOST:  # see network.py: no userland proxy, still 127.0.0.1 only
+        environment.update({ENV_HOST: "127.0.0.1", ENV_PORT: str(host_port)})
+        return client.containers.create(
+            image_tag, name=name_in_engine, environment=environment, volumes=volumes, network_mode=HOST,
+            labels={**labels, PORT_LABEL: str(host_port)}, detach=True, **hardening,
+        )
     # Issue 9: a user-defined bridge of its own, so no other container on the engine's default bridge reaches it;
     # the port is still published on 127.0.0.1 only. Removed (by id) with the container.
     network = client.networks.create(name_in_engine, driver="bridge", labels=labels)
     try:
         return client.containers.create(
             image_tag, name=name_in_engine, environment=environment, volumes=volumes,
-            ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port if port is not None else free_port())},
-            labels=labels, network=network.name,
-            restart_policy=dict(STARTING_RESTART_POLICY),
-            cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, **limits,
-            detach=True,
+            ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", host_port)},
+            labels=labels, network=network.name, detach=True, **hardening,
         )
     except BaseException:
         remove_network(network.id)
@@ -94,7 +102,12 @@ def keep_running(container) -> None:
 
 
 def published_port(container) -> Optional[int]:
-    """The host port the engine published the runtime's port on; None while it is not running (no binding then)."""
+    """The host port the engine published the runtime's port on (or it listens on, on the host's network)."""
+    if container.attrs.get("HostConfig", {}).get("NetworkMode") == HOST:
+        try:
+            return int((container.attrs.get("Config", {}).get("Labels") or {})[PORT_LABEL])
+        except (KeyError, TypeError, ValueError):
+            return None
     bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(f"{CONTAINER_PORT}/tcp") or []
     if not bindings:
         configured = (container.attrs.get("HostConfig", {}).get("PortBindings") or {}).get(f"{CONTAINER_PORT}/tcp") or []
@@ -236,6 +249,9 @@ def exit_reason(exit_code: Optional[int]) -> str:
     """What a container's exit code means, in words."""
     if exit_code == EXIT_LOAD_FAILED:
         return "importing the entry script or running its init() raised an error"
+    if exit_code == EXIT_PORT_IN_USE:
+        return ("its port on 127.0.0.1 is already in use by another program; deploy again with another port, "
+                "or leave the port unset to get a free one")
     if exit_code == 137:
         return "its container was killed with SIGKILL (out of memory, or stopped from outside)"
     if exit_code is not None and exit_code > 128:
