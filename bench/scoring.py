@@ -138,17 +138,17 @@ def ensure_azureml_venv(extra: list[str]) -> Path:
 
 
 @contextlib.contextmanager
-def ours_container(app_dir: Path, workspace, models, environment, host_network: bool):
-    """The deployed service through its own scoring URI, on the host's network or behind a published port."""
+def ours_container(app_dir: Path, workspace, models, environment, network: str):
+    """The deployed service through its own scoring URI; ``network`` is JUPYTER_DEPLOY_NETWORK (auto, host, bridge)."""
     from jupyter_deploy import InferenceConfig, LocalWebservice, Model
-    from jupyter_deploy.deploy.targets.local.network import BRIDGE, ENV_NETWORK, HOST
+    from jupyter_deploy.deploy.targets.local.network import ENV_NETWORK
 
     config = InferenceConfig("score.py", environment=environment, source_directory=app_dir)
     previous = os.environ.get(ENV_NETWORK)
-    os.environ[ENV_NETWORK] = HOST if host_network else BRIDGE
+    os.environ[ENV_NETWORK] = network
     try:
-        name = "bench-scoring-host" if host_network else "bench-scoring"
-        service = Model.deploy(workspace, name, models, config, LocalWebservice.deploy_configuration(), overwrite=True)
+        service = Model.deploy(workspace, f"bench-scoring-{network}", models, config,
+                               LocalWebservice.deploy_configuration(), overwrite=True)
     finally:
         if previous is None:
             os.environ.pop(ENV_NETWORK, None)
@@ -157,6 +157,10 @@ def ours_container(app_dir: Path, workspace, models, environment, host_network: 
     try:
         service.wait_for_deployment()
         wait_ready(service.scoring_uri)
+        from jupyter_deploy.image import docker_client
+
+        mode = docker_client().containers.get(service.container_id).attrs["HostConfig"]["NetworkMode"]
+        print(f"  {service.scoring_uri}: container network {mode}", flush=True)
         yield service.scoring_uri
     finally:
         service.delete()
@@ -215,8 +219,8 @@ def trivial_benchmark(work: Path, reps: int, seconds: int) -> dict:
         "ours (process)": lambda: process([sys.executable, "-m", "jupyter_deploy.runtime", "--app-root", str(app),
                                            "--entry-script", "score.py", "--host", "127.0.0.1", "--port", str(p := free_port())],
                                           f"http://127.0.0.1:{p}/score"),
-        "ours (container, published port)": lambda: ours_container(app, workspace, [], env, host_network=False),
-        "ours (container, host network)": lambda: ours_container(app, workspace, [], env, host_network=True),
+        "ours (container, published port)": lambda: ours_container(app, workspace, [], env, "bridge"),
+        "ours (container, host network)": lambda: ours_container(app, workspace, [], env, "host"),
         "azureml-inference-server-http": lambda: process([str(venv / "bin" / "azmlinfsrv"), "--entry_script", str(app / "score.py"),
                                                           "--port", str(q := free_port())], f"http://127.0.0.1:{q}/score",
                                                          env={"WORKER_COUNT": "1"}, cwd=app),
@@ -269,7 +273,7 @@ def model_benchmark(work: Path, reps: int, seconds: int, workers: list[int], con
         servers[ours_model_server(count)] = lambda count=count: ours(count)
         servers[azureml_model_server(count)] = lambda count=count: azureml(count)
     if container:
-        servers["ours (container, published port), 1 worker"] = lambda: ours_container(project, workspace, [model], env, host_network=False)
+        servers["ours (container, published port), 1 worker"] = lambda: ours_container(project, workspace, [model], env, "bridge")
     return measure(servers, [1, 8], reps, seconds, work)
 
 

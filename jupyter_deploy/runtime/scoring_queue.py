@@ -61,7 +61,11 @@ class ScoringQueue:
         """Return when it is this request's turn to run(); call `done()` after run(), whatever happens.
 
         The caller runs run() right after, without awaiting anything: run() never interleaves with another."""
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # driven without an event loop (the in-kernel dry run steps the coroutine itself)
+            self._busy = False
+            return
         if loop is not self._loop:  # in-process callers (tests, dry runs) may use a new loop per request:
             self._reset(loop)  # a hand-on left on a finished loop must not hold the turn
         if not self._busy:
@@ -101,8 +105,13 @@ class ScoringQueue:
 
     def _schedule_hand_on(self) -> None:
         if not self._hand_on_due:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop: nobody can be waiting
+                self._idle()
+                return
             self._hand_on_due = True
-            asyncio.get_running_loop().call_soon(self._hand_on)
+            loop.call_soon(self._hand_on)
 
     def _hand_on(self) -> None:
         """At the next loop iteration: wake the next group of waiting requests, in order, or free the turn."""

@@ -1,4 +1,5 @@
-"""Issue 9.7 and 9.1 on the real engine: a service on a network of its own, and its worker restarts shown.
+"""Issue 9.7, 9.1 and 11.4 on the real engine: a service on the host's network (this engine shares ours) or,
+when asked, on a network of its own; either way reachable from 127.0.0.1 only; its worker restarts shown.
 
 Every test uses the `services` fixture, which deletes what the test deployed.
 """
@@ -13,8 +14,10 @@ import requests
 
 from jupyter_deploy import Environment, InferenceConfig, LocalWebservice, Model
 from jupyter_deploy.display.cards import service_html, service_text
-from jupyter_deploy.errors import DeploymentFailed
+from jupyter_deploy.deploy.targets.local.network import ENV_NETWORK
+from jupyter_deploy.errors import DeploymentFailed, InvalidSetting
 from jupyter_deploy.image import docker_client
+from loopback import assert_loopback_only
 
 pytestmark = pytest.mark.docker
 
@@ -64,7 +67,33 @@ def network_exists(network_id: str) -> bool:
     return True
 
 
-def test_service_is_on_a_network_of_its_own_removed_with_it(services, model, tmp_path, workspace):
+@pytest.fixture
+def own_bridge(monkeypatch):
+    monkeypatch.setenv(ENV_NETWORK, "bridge")
+
+
+def test_by_default_the_service_is_on_the_host_network_listening_on_loopback_only(services, model, tmp_path, workspace,
+                                                                                  monkeypatch):
+    monkeypatch.delenv(ENV_NETWORK, raising=False)
+    service = deploy(workspace, model, tmp_path, "hostnet")
+    container = docker_client().containers.get(service.container_id)
+    assert container.attrs["HostConfig"]["NetworkMode"] == "host"  # this engine shares our network namespace
+    assert container.labels["jupyter-deploy.port"] == str(service.port)
+    assert not docker_client().networks.list(names=[container.name])  # no network of its own to leave behind
+    assert_loopback_only(container, service.port)
+    assert service.run('{"text": "hi"}')["pid"] > 0
+    assert LocalWebservice(workspace, "hostnet").scoring_uri == service.scoring_uri  # the port is found again
+
+
+def test_a_network_setting_that_is_not_a_choice_is_one_sentence(services, model, tmp_path, workspace, monkeypatch):
+    monkeypatch.setenv(ENV_NETWORK, "overlay")
+    with pytest.raises(InvalidSetting, match=r"JUPYTER_DEPLOY_NETWORK='overlay' is not one of auto, host, bridge"):
+        deploy(workspace, model, tmp_path, "wrongnet")
+    assert LocalWebservice.list(workspace) == []
+    assert not docker_client().containers.list(all=True, filters={"name": f"jupyter-deploy-wrongnet-{workspace.id}"})
+
+
+def test_service_is_on_a_network_of_its_own_removed_with_it(services, model, tmp_path, workspace, own_bridge):
     service = deploy(workspace, model, tmp_path, "isolated")
     container = docker_client().containers.get(service.container_id)
     networks = networks_of(container.id)
@@ -77,7 +106,7 @@ def test_service_is_on_a_network_of_its_own_removed_with_it(services, model, tmp
     assert list(network.attrs["Containers"]) == [container.id]  # nothing else on it
     bridge = docker_client().networks.get("bridge")
     assert container.id not in (bridge.attrs.get("Containers") or {})  # unreachable from the default bridge
-    assert container.attrs["HostConfig"]["PortBindings"]["5001/tcp"][0]["HostIp"] == "127.0.0.1"
+    assert_loopback_only(container, service.port)
     assert service.run('{"text": "hi"}')["pid"] > 0  # still served on 127.0.0.1
 
     replaced = deploy(workspace, model, tmp_path, "isolated")  # a replacing deploy: the old network goes
@@ -87,7 +116,7 @@ def test_service_is_on_a_network_of_its_own_removed_with_it(services, model, tmp
     assert not network_exists(new_network_id)
 
 
-def test_failed_deploy_leaves_no_network(services, model, tmp_path, workspace):
+def test_failed_deploy_leaves_no_network(services, model, tmp_path, workspace, own_bridge):
     service = deploy(workspace, model, tmp_path, "broken", script=BROKEN, wait=False)
     network_id = networks_of(service.container_id)[f"jupyter-deploy-broken-{workspace.id}"]["NetworkID"]
     with pytest.raises(DeploymentFailed):

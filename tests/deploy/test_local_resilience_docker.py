@@ -12,6 +12,8 @@ import threading
 import pytest
 import requests
 
+from loopback import assert_loopback_only
+
 from jupyter_deploy import Environment, InferenceConfig, LocalWebservice, Model
 from jupyter_deploy.image import docker_client
 
@@ -101,4 +103,4 @@ def test_container_is_hardened_and_takes_memory_and_workers(services, model, tmp
     assert host["Memory"] == 256 * 1024 * 1024
     assert host["RestartPolicy"]["Name"] == "unless-stopped"  # switched once Healthy
     assert "WORKER_COUNT=2" in attrs["Config"]["Env"]
-    assert host["PortBindings"]["5001/tcp"][0]["HostIp"] == "127.0.0.1"
+    assert_loopback_only(docker_client().containers.get(service.container_id), service.port)

@@ -197,3 +197,22 @@ def test_image_layout_with_two_workers_serves_rawhttp_over_keep_alive(tmp_path, 
 
     service.process.send_signal(signal.SIGTERM)
     assert service.process.wait(15) == -signal.SIGTERM  # stopped by the signal, as a single uvicorn worker is
+
+
+def test_a_port_taken_by_another_program_exits_4_with_one_sentence(tmp_path):
+    write_script(tmp_path, """
+        def init():
+            pass
+
+        def run(data):
+            return data
+    """)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        service = start(tmp_path, extra=("--port", str(port)))
+        assert service.process.wait(30) == 4
+        stderr = service.process.stderr.read()
+    assert f"Port {port} on 127.0.0.1 is already in use by another program" in stderr
+    assert "Traceback" not in stderr

@@ -22,7 +22,7 @@ from ....runtime.settings import (CONTAINER_PORT, CONTAINER_UID, DEFAULT_APP_ROO
 from ....runtime.auth import ENV_KEYS_FILE, KEYS_FILE_NAME
 from ...inference_config import InferenceConfig
 from ...keys import keys_file_bytes
-from .network import HOST, choose_network
+from .network import BRIDGE, HOST
 
 SERVICE_LABEL = "jupyter-deploy.service"
 PORT_LABEL = "jupyter-deploy.port"  # on the host's network there is no published port to read it from
@@ -43,7 +43,8 @@ PIDS_LIMIT = 512  # a fork bomb in run() stops at this many processes instead of
 
 def create_container(client, workspace: Workspace, name: str, models: list[Model], config: InferenceConfig,
                      image_tag: str, port: Optional[int], monitoring: Optional[tuple] = None, *,
-                     memory_gb: Optional[float] = None, workers: Optional[int] = None, auth: bool = False):
+                     memory_gb: Optional[float] = None, workers: Optional[int] = None, auth: bool = False,
+                     network: str = BRIDGE):
     """The service's container: host port fixed now (so restarts keep it), hardened, restarted by the engine."""
     environment = {
         ENV_APP_ROOT: DEFAULT_APP_ROOT,
@@ -69,7 +70,7 @@ def create_container(client, workspace: Workspace, name: str, models: list[Model
     host_port = port if port is not None else free_port()
     hardening = dict(restart_policy=dict(STARTING_RESTART_POLICY), cap_drop=["ALL"],
                      security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, **limits)
-    if choose_network(client) == HOST:  # see network.py: no userland proxy, still 127.0.0.1 only
+    if network == HOST:  # see network.py: no userland proxy, still 127.0.0.1 only
         environment.update({ENV_HOST: "127.0.0.1", ENV_PORT: str(host_port)})
         return client.containers.create(
             image_tag, name=name_in_engine, environment=environment, volumes=volumes, network_mode=HOST,

@@ -21,10 +21,11 @@ from ...prepare import build_image, check_deployment
 from ...progress import Progress, reporter
 from ...records import delete_record, load_record, save_record, saved_log_path, service_names
 from .config import LocalWebserviceDeploymentConfiguration
-from ....runtime.settings import EXIT_LOAD_FAILED
+from ....runtime.settings import EXIT_LOAD_FAILED, EXIT_PORT_IN_USE
 from ...keys import auth_headers, generate_keys, key_pair, regenerated
 from .container import (copy_app_into, copy_keys_into, create_container, exit_reason, get_container, keep_running,
                         port_is_free, published_port, remove_container, stop_container)
+from .network import choose_network
 from .monitoring import ServiceMonitoring, container_monitoring, monitoring_record
 
 STARTUP_GRACE_SECONDS = 60.0
@@ -127,8 +128,9 @@ class LocalWebservice(ServiceMonitoring):
             # other exit may be the engine restarting it (`docker restart`, a crash under the restart policy):
             # the container is kept, and only delete() or a replacing deploy removes it.
             exit_code = container.attrs.get("State", {}).get("ExitCode")
-            if exit_code == EXIT_LOAD_FAILED or self._record.get("failure"):
-                self._capture_failure(container, remove=exit_code == EXIT_LOAD_FAILED)
+            final = exit_code in (EXIT_LOAD_FAILED, EXIT_PORT_IN_USE)  # starting again cannot help
+            if final or self._record.get("failure"):
+                self._capture_failure(container, remove=final)
                 return "Failed"
             if _seconds_since(container.attrs.get("State", {}).get("FinishedAt", "")) < RESTART_GRACE_SECONDS:
                 return "Transitioning"
@@ -362,6 +364,7 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     existing = checked.existing
     config = checked.inference_config
     client = docker_client()
+    network = choose_network(client)  # before any build: a wrong JUPYTER_DEPLOY_NETWORK is one sentence
     port = deployment_config.port
     if port is not None and not (existing and existing.get("port") == port) and not port_is_free(port):
         raise PortInUse(
@@ -377,7 +380,7 @@ def deploy_local(workspace: Workspace, name: str, models: list[Model | str], inf
     container = create_container(client, workspace, name, checked.models, config, image.tag, port,
                                  container_monitoring(workspace, name, checked.models, switches),
                                  memory_gb=deployment_config.memory_gb, workers=deployment_config.workers,
-                                 auth=bool(keys))
+                                 auth=bool(keys), network=network)
     try:
         copy_app_into(container, config)
         if keys:
