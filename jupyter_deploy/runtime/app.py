@@ -136,11 +136,9 @@ class ScoringApp:
         if script.passes_request_headers:
             arguments["request_headers"] = request.request_headers()
 
-        await self.queue.turn()  # first come, first served (see scoring_queue.py)
         try:
-            output, elapsed_ms = self.timer.call(script.run, arguments)
+            output, elapsed_ms = await self._run_in_turn(script.run, arguments)
         except ScoringTimedOut as timed_out:
-            self.queue.done()
             log.error(
                 f"Scoring timeout after {self.timer.timeout_ms} ms (ran {timed_out.elapsed_ms:.1f} ms):\n"
                 + traceback.format_exc()
@@ -148,10 +146,8 @@ class ScoringApp:
             message = f"Scoring timeout after {self.timer.timeout_ms} ms"
             return await self._reply(scope, send, started, *error_parts(500, message, True), id_headers)
         except BaseException:  # SystemExit, KeyboardInterrupt, GeneratorExit... from user code: same answer
-            self.queue.done()
             log.error("Encountered Exception: " + traceback.format_exc())
             return await self._reply(scope, send, started, *error_parts(500, RUN_FAILED_MESSAGE, True), id_headers)
-        self.queue.done()
 
         try:
             if type(output) is not AMLResponse and not is_http_response(output):
@@ -171,6 +167,14 @@ class ScoringApp:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
         log.access(method, "/score", scope["query_string"], status, (_perf_counter() - started) * 1000, len(payload))
+
+    async def _run_in_turn(self, run, arguments: dict):
+        """run() under the scoring timer, entered first come, first served (see scoring_queue.py)."""
+        await self.queue.turn()
+        try:
+            return self.timer.call(run, arguments)
+        finally:
+            self.queue.done()
 
     async def _reply(
         self, scope: dict, send: Send, started: float, status: int, headers: HeaderList, body: bytes, more: HeaderList

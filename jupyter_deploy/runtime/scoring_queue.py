@@ -53,10 +53,6 @@ class ScoringQueue:
     def busy(self) -> bool:
         return self._busy
 
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)
-
     async def turn(self) -> None:
         """Return when it is this request's turn to run(); call `done()` after run(), whatever happens.
 

@@ -42,9 +42,13 @@ def test_requests_enter_run_in_the_order_they_asked_for_their_turn(batch_s):
     assert not queue.busy
 
 
-def test_the_turn_is_handed_on_at_the_next_loop_iteration_so_new_arrivals_are_read_first():
+@pytest.mark.parametrize("batch_s, expected", [
+    (0, ["socket read by the loop", "second request runs"]),  # after a run() longer than the batch window
+    (60, ["second request runs", "socket read by the loop"]),  # a young batch: read in one poll, run back to back
+], ids=["long-run-hands-on-after-a-poll", "young-batch-runs-back-to-back"])
+def test_the_turn_passes_after_a_poll_unless_the_batch_is_young(batch_s, expected):
     """A request already scheduled when a long run() ends must not slip in before the loop reads its sockets."""
-    queue = ScoringQueue(batch_s=0)  # as after a run() longer than the batch window
+    queue = ScoringQueue(batch_s=batch_s)
     events = []
 
     async def second():
@@ -58,30 +62,10 @@ def test_the_turn_is_handed_on_at_the_next_loop_iteration_so_new_arrivals_are_re
         queue.done()
         asyncio.get_running_loop().call_soon(events.append, "socket read by the loop")  # what a poll would do
         await task
-
-    _run(main())
-    assert events == ["socket read by the loop", "second request runs"]
-
-
-def test_requests_read_in_one_poll_run_back_to_back_while_the_batch_is_young():
-    queue = ScoringQueue(batch_s=60)
-    events = []
-
-    async def second():
-        await queue.turn()
-        events.append("second request runs")
-        queue.done()
-
-    async def main():
-        await queue.turn()
-        task = asyncio.ensure_future(second())
-        queue.done()
-        asyncio.get_running_loop().call_soon(events.append, "next loop iteration")
-        await task
         await asyncio.sleep(0)
 
     _run(main())
-    assert events == ["second request runs", "next loop iteration"]
+    assert events == expected
     assert not queue.busy
 
 
