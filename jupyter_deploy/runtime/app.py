@@ -54,6 +54,28 @@ class ClientGone(Exception):
     pass
 
 
+# The access-log status of a request whose client closed the connection before it was scored (nginx's 499).
+CLIENT_CLOSED_STATUS = 499
+
+
+def _disconnected(receive: Receive) -> bool:
+    """Whether the client of this request has closed its connection, asked without waiting.
+
+    ASGI only tells by `receive()` returning `http.disconnect`, which blocks while the client is still there;
+    uvicorn's per-request cycle (the owner of `receive`) knows: its transport starts closing as soon as the
+    loop reads the client's end of stream (uvicorn does not keep half-closed connections), and `disconnected`
+    is set a moment later. Another server, or a wrapped `receive` (data collection on): never known, so the
+    request is scored as before.
+    tests/runtime/test_fair_queueing.py checks it on uvicorn."""
+    cycle = getattr(receive, "__self__", None)
+    if cycle is None:
+        return False
+    if getattr(cycle, "disconnected", False) is True:
+        return True
+    transport = getattr(cycle, "transport", None)
+    return transport is not None and transport.is_closing()
+
+
 class ScoringApp:
     def __init__(self, settings: RuntimeSettings, lifecycle: Optional[ScriptLifecycle] = None):
         self.settings = settings
@@ -137,7 +159,10 @@ class ScoringApp:
             arguments["request_headers"] = request.request_headers()
 
         try:
-            output, elapsed_ms = await self._run_in_turn(script.run, arguments)
+            output, elapsed_ms = await self._run_in_turn(script.run, arguments, receive)
+        except ClientGone:  # it waited in the queue and its client left: not scored (scoring_queue.py)
+            self._access(scope, CLIENT_CLOSED_STATUS, started, 0)
+            return
         except ScoringTimedOut as timed_out:
             log.error(
                 f"Scoring timeout after {self.timer.timeout_ms} ms (ran {timed_out.elapsed_ms:.1f} ms):\n"
@@ -168,9 +193,10 @@ class ScoringApp:
         await send({"type": "http.response.body", "body": payload})
         log.access(method, "/score", scope["query_string"], status, (_perf_counter() - started) * 1000, len(payload))
 
-    async def _run_in_turn(self, run, arguments: dict):
+    async def _run_in_turn(self, run, arguments: dict, receive: Receive):
         """run() under the scoring timer, entered first come, first served (see scoring_queue.py)."""
-        await self.queue.turn()
+        if not await self.queue.turn(lambda: _disconnected(receive)):
+            raise ClientGone()
         try:
             return self.timer.call(run, arguments)
         finally:

@@ -94,6 +94,24 @@ def test_a_request_cancelled_while_waiting_is_skipped_and_one_cancelled_with_the
     assert not queue.busy
 
 
+def test_a_waiting_request_whose_client_left_does_not_run_and_passes_the_turn_on():
+    queue = ScoringQueue(batch_s=0)
+    ran = []
+
+    async def request(number: int, gone: bool):
+        if await queue.turn(lambda: gone):
+            ran.append(number)
+            await asyncio.sleep(0)
+            queue.done()
+
+    async def main():
+        await asyncio.gather(request(0, True), request(1, True), request(2, False))
+
+    _run(main())
+    assert ran == [0, 2]  # the first never waited, so it runs whatever; the second left while waiting
+    assert not queue.busy
+
+
 def test_idle_is_announced_and_a_new_event_loop_starts_with_a_free_queue():
     queue = ScoringQueue()
     idle = []
@@ -221,3 +239,58 @@ def test_a_lone_client_keeps_its_connection(tmp_path, services, workers):
             assert (response.status, response.read(), response.getheader("connection")) == (200, b'{"ok": true}', None)
     finally:
         connection.close()
+
+
+def test_a_request_whose_client_closed_while_it_waited_is_not_scored(tmp_path, services):
+    """Azure's server scores every request it has read, even for clients that gave up; ours drops them."""
+    calls = tmp_path / "calls.txt"
+    write_script(tmp_path / "app", f"""
+        import json, time
+
+        def init():
+            pass
+
+        def run(data):
+            with open({str(calls)!r}, "a") as log:
+                log.write(json.loads(data)["who"] + "\\n")
+            time.sleep(0.5)  # holds the loop while the others queue
+            return {{"ok": True}}
+    """)
+    service = start(tmp_path / "app", env={"WORKER_COUNT": "1"})
+    services.append(service)
+    service.wait_until(lambda ready: ready.get("workers", {}).get("ready") == 1)
+
+    def connect() -> socket.socket:
+        client = socket.create_connection(("127.0.0.1", service.port), timeout=10)
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        return client
+
+    def send(client: socket.socket, who: str) -> None:
+        body = json.dumps({"who": who}).encode()
+        client.sendall(b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    # Keep-alive connections, already accepted (as a load generator's are): a new connection is accepted
+    # per loop iteration, which would let each request find the queue free.
+    first, second, gone, last = (connect() for _ in range(4))
+    send(first, "first")
+    _wait_for(lambda: calls.exists() and "first" in calls.read_text())
+    # Read together when "first" ends: "second" runs next, the other two wait in the queue behind it.
+    for client, who in ((second, "second"), (gone, "gone"), (last, "last")):
+        send(client, who)
+    _wait_for(lambda: "second" in calls.read_text())
+    gone.close()  # leaves while it waits
+    for client in (first, second, last):
+        assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        client.close()
+    assert calls.read_text().split() == ["first", "second", "last"]
+
+
+def _wait_for(condition, timeout: float = 10) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
