@@ -197,3 +197,17 @@ class DeploymentConfigError(JupyterDeployError, ValueError):
 
 class AuthKeyError(JupyterDeployError, ValueError):
     """Keys asked of a service without key auth, or a key name other than Primary/Secondary."""
+
+
+class ClusterError(JupyterDeployError):
+    """A Kubernetes cluster cannot be used: bad kubeconfig or context, API server unreachable, credentials refused.
+
+    `status` is the HTTP status when the API server answered (409 is what an apply turns into a replace)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class RegistryPushError(JupyterDeployError):
+    """The service image could not be pushed to the target's registry (unreachable, login needed, refused)."""

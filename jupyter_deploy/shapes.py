@@ -74,6 +74,9 @@ class WorkersShape(Shape):
     last_death: Optional[WorkerDeathShape] = None
 
 
+OPTIONAL_SERVICE_KEYS = ("workers", "computeTarget", "replicas", "authEnabled")
+
+
 class ServiceShape(Shape):
     """A deployed web service (Azure's `LocalWebservice.serialize()` keys), its state read live."""
 
@@ -90,12 +93,18 @@ class ServiceShape(Shape):
     error: Optional[str] = None
     container_id: Optional[str] = None
     workers: Optional[WorkersShape] = None  # issue 9: the runtime's supervised workers, while it answers /ready
+    # issue 13: where it runs: the attached compute target (absent on Local Docker), its replicas, key auth
+    compute_target: Optional[str] = None
+    replicas: Optional[int] = None
+    auth_enabled: Optional[bool] = None
 
     def dump(self) -> dict:
-        """`workers` is left out while unknown (the service not answering /ready), so older readers see no change."""
+        """Fields left unknown (`workers` while the service does not answer /ready, the issue 13 fields where
+        nobody set them) are left out, so older readers see no change."""
         data = super().dump()
-        if data.get("workers") is None:
-            data.pop("workers", None)
+        for key in OPTIONAL_SERVICE_KEYS:
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian machine needs, idempotent: Docker engine (installed and started when `docker info`
-# fails), mmdebstrap for the offline base image, this package with its test and example dependencies, and the
-# base image itself when no python:X.Y-slim image is present.
+# fails), mmdebstrap for the offline base image, docker-registry for the Kubernetes push test, this package with
+# its test and example dependencies, and the base image itself when no python:X.Y-slim image is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -13,6 +13,7 @@ command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)   # the browser test uses Debian's Chromium
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)   # the Kubernetes push test's local registry
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} from Debian"
   $SUDO apt-get update -qq

@@ -10,6 +10,7 @@ from .model import Model
 from .progress import PHASES, Progress
 from .records import validate_service_name
 from .targets.aks_config import AksServiceDeploymentConfiguration
+from .targets.kubernetes import KubernetesWebservice
 from .targets.local import LocalWebservice, LocalWebserviceDeploymentConfiguration
 from .targets.swarm import SwarmWebservice
 
@@ -18,6 +19,7 @@ __all__ = [
     "AksServiceDeploymentConfiguration",
     "AksWebservice",
     "ComputeTarget",
+    "KubernetesWebservice",
     "SwarmWebservice",
     "attach_service",
     "list_services",

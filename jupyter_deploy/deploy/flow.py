@@ -16,6 +16,7 @@ from .inference_config import InferenceConfig
 from .progress import Progress
 from .records import load_record, service_names
 from .targets.aks_config import AksServiceDeploymentConfiguration
+from .targets.kubernetes import KubernetesWebservice, deploy_kubernetes
 from .targets.local import LocalWebservice, LocalWebserviceDeploymentConfiguration, deploy_local
 from .targets.swarm import SwarmWebservice, deploy_swarm
 
@@ -40,10 +41,9 @@ def deploy_model(workspace: Workspace, name: str, models: list["Model | str"], i
                                 target.advertise_address, overwrite=overwrite, show_output=show_output,
                                 progress=progress)
         if target.type == KUBERNETES:
-            raise ComputeTargetError(
-                f"Deploying to the Kubernetes target '{target.name}' is not available in this version; export the "
-                f"manifests with `jupyter-deploy service export -n NAME --kubernetes DIR` and apply them yourself."
-            )
+            return deploy_kubernetes(workspace, name, models, inference_config, deployment_config, target.name,
+                                     target.config, overwrite=overwrite, show_output=show_output, progress=progress,
+                                     retire=lambda record: attach_service(workspace, record["name"]).delete())
     raise ConfigFileError(
         "deployment_config must come from LocalWebservice.deploy_configuration(...) or "
         f"AksWebservice.deploy_configuration(...), not {type(deployment_config).__name__}."
@@ -55,6 +55,8 @@ def attach_service(workspace: Workspace, name: str):
     record = load_record(workspace, name)
     if record is not None and record.get("targetType") == "swarm":
         return SwarmWebservice(workspace, name)
+    if record is not None and record.get("targetType") == "kubernetes":
+        return KubernetesWebservice(workspace, name)
     return LocalWebservice(workspace, name)
 
 

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import JupyterDeployError
-from ..image import docker_client, kernel_python_version
-from ..image.model_layer import LayerContent, ensure_service_image, stage_portable_context
+from ..image import kernel_python_version
+from ..image.model_layer import LayerContent, stage_portable_context
 from ..registry import Model, Workspace
-from ..runtime.settings import ENV_ENTRY_SCRIPT, ENV_MODEL_DIR, ENV_SERVICE_NAME, MODELS_FOLDER
 from .inference_config import InferenceConfig
-from .prepare import build_image, check_deployment
+from .prepare import build_image, build_service_image, check_deployment, service_layer
 from .progress import reporter
 
 PACKAGE_REPOSITORY = "jupyter-deploy/package"
@@ -57,15 +56,9 @@ def package_models(workspace: Workspace, models: list["Model | str"], inference_
     report = reporter(show_output, progress)
     checked = check_deployment(workspace, name, models, inference_config, overwrite=True)
     config = checked.inference_config
-    content = LayerContent(
-        name=name, models=[(m.path, f"{m.name}/{m.version}") for m in checked.models], app_files=config.app_files(),
-        environment={ENV_ENTRY_SCRIPT: config.entry_script, ENV_SERVICE_NAME: name,
-                     ENV_MODEL_DIR: (f"{MODELS_FOLDER}/{checked.models[0].name}/{checked.models[0].version}"
-                                     if len(checked.models) == 1 else MODELS_FOLDER),
-                     **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()}})
+    content = service_layer(checked)
     if generate_dockerfile:
         return ModelPackage(name, None, content, config.environment, True)
     image = build_image(checked, report)
-    tag = ensure_service_image(docker_client(), image.tag, content, on_log=lambda line: report("build", line),
-                               repository=PACKAGE_REPOSITORY)
+    tag = build_service_image(checked, image, report, repository=PACKAGE_REPOSITORY)
     return ModelPackage(name, tag, content, config.environment, False)

@@ -1,7 +1,8 @@
 """What every deployment does before it reaches its target: check everything cheap, then build (or reuse) the image.
 
 The checks come first and need no Docker — a typo in a name, a missing script or a clash with an existing service
-is found in milliseconds, not after a two-minute build.
+is found in milliseconds, not after a two-minute build. The cluster targets (swarm, Kubernetes) and `Model.package`
+then add the models and the app as one thin layer (`service_layer`, `build_service_image`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Optional
 from ..environment import resolve_environment
 from ..errors import EntryScriptError, ServiceExists
 from ..image import ImageInfo, docker_client, ensure_environment_image
+from ..image.model_layer import SERVICE_REPOSITORY, LayerContent, ensure_service_image
 from ..registry import Model, Workspace, resolve_model
+from ..runtime.settings import ENV_ENTRY_SCRIPT, ENV_MODEL_DIR, ENV_SERVICE_NAME, MODELS_FOLDER
 from .inference_config import InferenceConfig
 from .preflight import preflight
 from .progress import Progress
@@ -63,3 +66,21 @@ def build_image(checked: CheckedDeployment, report: Progress) -> ImageInfo:
     if image.built:
         report("image", f"Built image {image.tag}")
     return image
+
+
+def service_layer(checked: CheckedDeployment) -> LayerContent:
+    """The models, the app and the variables that say where they are, for an image that carries its models."""
+    config, name, models = checked.inference_config, checked.name, checked.models
+    return LayerContent(
+        name=name, models=[(m.path, f"{m.name}/{m.version}") for m in models], app_files=config.app_files(),
+        environment={ENV_ENTRY_SCRIPT: config.entry_script, ENV_SERVICE_NAME: name,
+                     ENV_MODEL_DIR: (f"{MODELS_FOLDER}/{models[0].name}/{models[0].version}" if len(models) == 1
+                                     else MODELS_FOLDER),
+                     **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()}})
+
+
+def build_service_image(checked: CheckedDeployment, image: ImageInfo, report: Progress,
+                        repository: str = SERVICE_REPOSITORY) -> str:
+    """The tag of the environment image plus the service layer, built only when its content is new."""
+    return ensure_service_image(docker_client(), image.tag, service_layer(checked), repository=repository,
+                                on_log=lambda line: report("build", line))

@@ -37,7 +37,7 @@ class ServiceMagics(SessionMagics):
     @argument("--overwrite", action="store_true", help="replace a service of the same name")
     @argument("--collect-data", dest="collect_data", action="store_true",
               help="capture every /score request (service.get_collected_data())")
-    @argument("--target", metavar="T", help="an attached compute target (swarm): deploy there with AKS settings")
+    @argument("--target", metavar="T", help="an attached compute target (swarm or Kubernetes): deploy there with AKS settings")
     @argument("--replicas", type=int, metavar="N", help="replicas on the --target (default 1)")
     @workspace_option
     @line_magic
@@ -62,7 +62,7 @@ class ServiceMagics(SessionMagics):
             deployment_config = AksWebservice.deploy_configuration(num_replicas=args.replicas or 1,
                                                                    collect_model_data=args.collect_data)
         elif args.replicas:
-            raise DeploymentConfigError("--replicas needs --target T (an attached swarm); a local service has one container.")
+            raise DeploymentConfigError("--replicas needs --target T (an attached swarm or Kubernetes target); a local service has one container.")
         progress = DeployProgress(args.service)
         progress.display()
         started = time.perf_counter()

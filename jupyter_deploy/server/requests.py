@@ -13,6 +13,8 @@ from pydantic.alias_generators import to_camel
 from ..deploy.probe import MAX_REPEAT
 from ..errors import InvalidRequest
 
+MAX_REPLICAS = 64  # the panel's form has the same limit (labextension/src/deployForm.ts)
+
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=True)
@@ -44,8 +46,9 @@ class DeployRequest(_Request):
     requirements_file: Optional[str] = None
     port: Optional[int] = None  # 1024–65535, checked by the core's deployment configuration (one sentence)
     overwrite: bool = False
-    compute_target: Optional[str] = None  # issue 13: an attached target (AKS settings, key auth on)
-    replicas: Optional[int] = Field(default=None, ge=1, le=64)
+    compute_target: Optional[str] = None  # issue 13: an attached target (AKS settings)
+    replicas: Optional[int] = Field(default=None, ge=1, le=MAX_REPLICAS)  # compute target only; default 1
+    auth_enabled: Optional[bool] = None  # key auth; default on for a compute target, off for Local Docker (Azure's)
     collect_model_data: bool = False  # issue 12: capture every /score request (local target)
 
 

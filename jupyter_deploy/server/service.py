@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .._version import __version__
-from ..deploy import AksWebservice, ComputeTarget, InferenceConfig, LocalWebservice, Model, attach_service, list_services, validate_service_name
+from ..deploy import (AksServiceDeploymentConfiguration, AksWebservice, ComputeTarget, InferenceConfig, LocalWebservice,
+                      LocalWebserviceDeploymentConfiguration, Model, attach_service, list_services, validate_service_name)
 from ..deploy.probe import call_endpoint
 from ..environment import resolve_environment, stored_environments
 from ..errors import DockerNotRunning, InvalidRequest, JupyterDeployError, PathOutsideRoot, ServiceExists, ServiceNotFound
@@ -29,6 +30,18 @@ from .requests import DeployRequest, EndpointTestRequest
 
 def _iso_mtime(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+
+
+def _service_json(service) -> dict:
+    """The service's shape with where it runs (issue 13): its compute target, replicas and whether key auth is on.
+
+    Read from the service object for the fields its target's `shape()` leaves unset (all of them, for now).
+    """
+    shape = service.shape()
+    placement = {"compute_target": getattr(service, "compute_target", None),
+                 "replicas": getattr(service, "num_replicas", None), "auth_enabled": bool(service.auth_headers())}
+    return shape.model_copy(update={field: value for field, value in placement.items()
+                                    if getattr(shape, field) is None}).dump()
 
 
 def _model_group(name: str, versions: list[Model]) -> dict:
@@ -74,13 +87,13 @@ class DeployService:
         answers = []
         for service in list_services(self.workspace):
             try:
-                answers.append(service.serialize())
+                answers.append(_service_json(service))
             except ServiceNotFound:  # deleted (by a notebook, the CLI) while we were listing
                 continue
         return answers
 
     def get_service(self, name: str) -> dict:
-        return attach_service(self.workspace, name).serialize()
+        return _service_json(attach_service(self.workspace, name))
 
     def delete_service(self, name: str) -> None:
         service = attach_service(self.workspace, name)
@@ -140,8 +153,7 @@ class DeployService:
     def start_deployment(self, request: DeployRequest) -> dict:
         """Check everything that can be checked without building (400/404/409/503), then deploy in the background."""
         name = validate_service_name(request.service_name)
-        deployment_config = LocalWebservice.deploy_configuration(port=request.port,
-                                                                  collect_model_data=request.collect_model_data)
+        target, deployment_config = self._deployment_config(request)
         models = [resolve_model(self.workspace, model_id) for model_id in request.models]
         environment = resolve_environment(
             self.workspace, name, stored=request.environment,
@@ -153,13 +165,6 @@ class DeployService:
         self.deployments.refuse_if_running(name)
         if not request.overwrite:
             self._refuse_existing(name)
-        target = ComputeTarget(self.workspace, request.compute_target) if request.compute_target else None
-        if target is not None:
-            deployment_config = AksWebservice.deploy_configuration(num_replicas=request.replicas or 1)
-        elif request.replicas:
-            raise InvalidRequest("replicas needs computeTarget (an attached swarm); a local service has one container.")
-        else:
-            pass  # the local configuration checked above
         job = self.deployments.start(name, lambda progress: Model.deploy(
             self.workspace, name, models, config, deployment_config, overwrite=request.overwrite, progress=progress,
             deployment_target=target))
@@ -170,6 +175,27 @@ class DeployService:
 
     def get_deployment(self, deployment_id: str, since: int = 0) -> dict:
         return self.deployments.get(deployment_id).to_json(since=since)
+
+    def _deployment_config(self, request: DeployRequest) -> tuple[
+            Optional[ComputeTarget], Union[LocalWebserviceDeploymentConfiguration, AksServiceDeploymentConfiguration]]:
+        """Local Docker, or the attached target with Azure's AKS configuration (key auth on unless turned off).
+
+        A field that only one of the two can use is refused for the other, one sentence each, rather than ignored.
+        """
+        if not request.compute_target:
+            if request.replicas is not None:
+                raise InvalidRequest("replicas needs computeTarget (an attached swarm); a local service has one container.")
+            return None, LocalWebservice.deploy_configuration(port=request.port, auth_enabled=bool(request.auth_enabled),
+                                                              collect_model_data=request.collect_model_data)
+        target = ComputeTarget(self.workspace, request.compute_target)
+        if request.port is not None:
+            raise InvalidRequest(f"port is for a Local Docker service; compute target '{target.name}' picks the service's "
+                                 "address itself, so leave port out.")
+        if request.collect_model_data:
+            raise InvalidRequest("collectModelData captures the requests of a Local Docker service only; leave it out "
+                                 f"for compute target '{target.name}'.")
+        return target, AksWebservice.deploy_configuration(num_replicas=request.replicas or 1,
+                                                          auth_enabled=request.auth_enabled is not False)
 
     def _refuse_existing(self, name: str) -> None:
         """The core's rule, checked before answering 202: a failed service may be replaced, a live one needs overwrite."""

@@ -1,6 +1,7 @@
 /**
- * The Deploy dialog's form as plain data: what the user typed and chose, what is still missing, and the
- * `DeployRequest` it makes. No React here, so every rule of the form is tested without rendering it.
+ * The Deploy dialog's form as plain data: what the user typed and chose, what is still missing, which fields
+ * apply to the chosen target, and the `DeployRequest` it makes. No React here, so every rule of the form is
+ * tested without rendering it.
  */
 import { IDeployRequest } from './api/types';
 
@@ -22,8 +23,14 @@ export interface IDeployFormFields {
   /** Empty for any free port. */
   port: string;
   overwrite: boolean;
-  /** Issue 12: capture every `/score` request of the service (Azure's `collect_model_data`). */
+  /** Issue 12: capture every `/score` request of the service (Azure's `collect_model_data`); Local Docker only. */
   collectModelData: boolean;
+  /** Issue 13: the attached compute target to deploy to; empty for Local Docker. */
+  computeTarget: string;
+  /** Issue 13: how many replicas run the service on the compute target. */
+  replicas: string;
+  /** Issue 13: whether `/score` needs a key, on a compute target (on by default, as on Azure). */
+  authEnabled: boolean;
 }
 
 const EMPTY_FIELDS: IDeployFormFields = {
@@ -36,11 +43,17 @@ const EMPTY_FIELDS: IDeployFormFields = {
   serviceName: '',
   port: '',
   overwrite: false,
-  collectModelData: false
+  collectModelData: false,
+  computeTarget: '',
+  replicas: '1',
+  authEnabled: true
 };
 
 /** The highest TCP port. */
 const MAX_PORT = 65535;
+
+/** The most replicas a deploy request may ask for (the server's `MAX_REPLICAS`). */
+export const MAX_REPLICAS = 64;
 
 /**
  * An immutable snapshot of the form: every change makes a new one, so it can be React state as it is.
@@ -72,6 +85,14 @@ export class DeployFormState {
         ? (storedNames[0] ?? '')
         : this.fields.storedEnvironment;
     return this.with({ environmentSource: source, storedEnvironment });
+  }
+
+  /**
+   * Whether the service goes to an attached compute target rather than Local Docker: then replicas and key
+   * auth apply, and the port and model data collection (Local Docker's) do not.
+   */
+  get onComputeTarget(): boolean {
+    return this.fields.computeTarget !== '';
   }
 
   /** Whether the chosen environment source reads a file. */
@@ -109,18 +130,31 @@ export class DeployFormState {
     return missing;
   }
 
-  /** Why the port is not usable; null when it is (or left empty). */
+  /** Why the port is not usable; null when it is, is left empty or does not apply (on a compute target). */
   get portProblem(): string | null {
     const port = this._port();
-    return port === null ||
-      (Number.isInteger(port) && port >= 1 && port <= MAX_PORT)
+    return this.onComputeTarget || port === null || isWithin(port, 1, MAX_PORT)
       ? null
       : `The port must be a number from 1 to ${MAX_PORT}.`;
   }
 
+  /** Why the replica count is not usable; null when it is or does not apply (on Local Docker). */
+  get replicasProblem(): string | null {
+    return !this.onComputeTarget || isWithin(this._replicas(), 1, MAX_REPLICAS)
+      ? null
+      : `Replicas must be a whole number from 1 to ${MAX_REPLICAS}.`;
+  }
+
+  /** Every reason a typed number is refused, as sentences (none when all are usable). */
+  get problems(): string[] {
+    return [this.portProblem, this.replicasProblem].filter(
+      (problem): problem is string => problem !== null
+    );
+  }
+
   /** Whether `request()` can be sent. */
   get isComplete(): boolean {
-    return this.missing.length === 0 && this.portProblem === null;
+    return this.missing.length === 0 && this.problems.length === 0;
   }
 
   /** The body of `POST deployments`; null while the form is not complete. */
@@ -131,6 +165,8 @@ export class DeployFormState {
     const { fields } = this;
     const source = fields.environmentSource;
     const dependencyFile = fields.dependencyFile.trim();
+    // Only the fields of the chosen target are sent; the others stay in the form for switching back.
+    const onTarget = this.onComputeTarget;
     return {
       serviceName: fields.serviceName.trim(),
       models: fields.models.slice(),
@@ -139,9 +175,12 @@ export class DeployFormState {
       environment: source === 'stored' ? fields.storedEnvironment : null,
       condaFile: source === 'conda' ? dependencyFile : null,
       requirementsFile: source === 'requirements' ? dependencyFile : null,
-      port: this._port(),
+      port: onTarget ? null : this._port(),
       overwrite: fields.overwrite,
-      collectModelData: fields.collectModelData
+      collectModelData: onTarget ? false : fields.collectModelData,
+      computeTarget: onTarget ? fields.computeTarget : null,
+      replicas: onTarget ? this._replicas() : null,
+      authEnabled: onTarget ? fields.authEnabled : null
     };
   }
 
@@ -150,4 +189,15 @@ export class DeployFormState {
     const text = this.fields.port.trim();
     return text === '' ? null : Number(text);
   }
+
+  /** The typed replica count as a number (NaN when it is not one, or left empty). */
+  private _replicas(): number {
+    const text = this.fields.replicas.trim();
+    return text === '' ? NaN : Number(text);
+  }
+}
+
+/** Whether `value` is a whole number from `low` to `high`. */
+function isWithin(value: number, low: number, high: number): boolean {
+  return Number.isInteger(value) && value >= low && value <= high;
 }

@@ -30,7 +30,7 @@ const PALETTE_CATEGORY = 'Deployments';
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-deploy:plugin',
   description:
-    'A side panel to deploy registered models to local Docker services and test them.',
+    'A side panel to deploy registered models to local Docker or an attached compute target, and test them.',
   autoStart: true,
   optional: [ICommandPalette, ILayoutRestorer],
   activate: (
@@ -51,14 +51,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     commands.addCommand(CommandIDs.open, {
       label: 'Open Deployments',
-      caption: 'Show registered models and local services',
+      caption: 'Show registered models and services',
       icon: deployIcon,
       execute: () => shell.activateById(PANEL_ID)
     });
 
     commands.addCommand(CommandIDs.deploy, {
       label: 'Deploy a Model…',
-      caption: 'Deploy registered models as a local web service',
+      caption: 'Deploy registered models as a web service',
       execute: async () => {
         shell.activateById(PANEL_ID);
         await panel.deploy();

@@ -13,31 +13,37 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   deleteService,
   getDeployment,
+  getServiceKeys,
   getServiceLogs,
   getServiceMonitor,
   getStatus,
+  listComputeTargets,
   listEnvironments,
   listModels,
   listScripts,
   listServices,
+  regenerateServiceKey,
   reloadService,
   startDeployment,
   testService
 } from './api/client';
 import { errorMessage } from './api/request';
 import {
+  IComputeTarget,
   IDeployment,
   IDeployRequest,
   IEndpointTest,
   IEndpointTestRequest,
   IEnvironment,
+  IKeys,
   ILogs,
   IModelGroup,
   IMonitor,
   IReload,
   IScript,
   IService,
-  IStatus
+  IStatus,
+  KeyType
 } from './api/types';
 
 /** How often services are re-read while the panel is visible. */
@@ -158,6 +164,12 @@ export class DeploymentsModel implements IDisposable {
   /** Environments stored in the workspace (offered in the Deploy dialog). */
   readonly environments = new Reading<IEnvironment[]>(listEnvironments, []);
 
+  /** Issue 13: compute targets attached to the workspace (the Deploy dialog's Target, besides Local Docker). */
+  readonly computeTargets = new Reading<IComputeTarget[]>(
+    listComputeTargets,
+    []
+  );
+
   /** Emitted after any reading was re-read and whenever a followed deployment changes. */
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -241,6 +253,16 @@ export class DeploymentsModel implements IDisposable {
     request: IEndpointTestRequest
   ): Promise<Outcome<IEndpointTest>> {
     return outcomeOf(testService(name, request));
+  }
+
+  /** Issue 13: a service's primary and secondary key. */
+  serviceKeys(name: string): Promise<Outcome<IKeys>> {
+    return outcomeOf(getServiceKeys(name));
+  }
+
+  /** Issue 13: replace one of a service's keys; answers the new pair (the old key stops working). */
+  regenerateKey(name: string, keyType: KeyType): Promise<Outcome<IKeys>> {
+    return outcomeOf(regenerateServiceKey(name, keyType));
   }
 
   /** The last `lines` lines of a service's container log. */

@@ -102,3 +102,29 @@ def test_keys():
         regenerated(keys, "Tertiary", "svc")
     with pytest.raises(AuthKeyError, match="key auth off"):
         key_pair(None, "svc")
+
+
+def test_swarm_service_from_its_record_keeps_its_surface(workspace):
+    """SwarmWebservice shares `targets/cluster_service.py` with the Kubernetes service: what it read from its
+    record before is unchanged (no Docker needed for these)."""
+    from jupyter_deploy.deploy import SwarmWebservice, attach_service
+    from jupyter_deploy.deploy.records import save_record
+    from jupyter_deploy.errors import ServiceNotFound
+
+    keys = generate_keys()
+    config = AksWebservice.deploy_configuration(num_replicas=2)
+    save_record(workspace, {"name": "swarmed", "computeType": "AKS", "targetType": "swarm", "computeTarget": "sw",
+                            "address": "127.0.0.1", "port": 8123, "image": "env:1", "serviceImage": "svc:1",
+                            "models": [], "inference_config": {"entryScript": "score.py"},
+                            "deployment_config": config.to_dict(), "keys": keys, "created_time": "t",
+                            "failure": None})
+    service = attach_service(workspace, "swarmed")
+    assert isinstance(service, SwarmWebservice)
+    assert service.scoring_uri == "http://127.0.0.1:8123/score"
+    assert service.swagger_uri == "http://127.0.0.1:8123/swagger.json"
+    assert repr(service) == "SwarmWebservice(name='swarmed', scoring_uri='http://127.0.0.1:8123/score', replicas=2)"
+    assert service.get_keys() == (keys["primaryKey"], keys["secondaryKey"])
+    assert service.auth_headers() == {"Authorization": f"Bearer {keys['primaryKey']}"}
+    assert (service.num_replicas, service.compute_target, service.image) == (2, "sw", "env:1")
+    with pytest.raises(ServiceNotFound, match="No swarm service named 'nothing'"):
+        SwarmWebservice(workspace, "nothing")

@@ -155,9 +155,10 @@ async def test_services_show_live_state(api, vanished_service):
     assert [s["name"] for s in listed.json] == ["ghost"]
     ghost = listed.json[0]
     assert set(ghost) == {"name", "state", "computeType", "scoringUri", "swaggerUri", "port", "imageId", "models",
-                          "entryScript", "createdTime", "error", "containerId"}
+                          "entryScript", "createdTime", "error", "containerId", "authEnabled"}
     assert ghost["state"] == "Failed" and "no longer exists" in ghost["error"]
     assert ghost["scoringUri"] == "http://127.0.0.1:45678/score" and ghost["computeType"] == "Local"
+    assert ghost["authEnabled"] is False  # issue 13: no computeTarget or replicas on Local Docker
     assert ghost["models"] == ["greeter:1"] and ghost["entryScript"] == "score.py"
     assert (await api("GET", "services", "ghost")).json == ghost
 

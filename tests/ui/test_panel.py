@@ -2,8 +2,9 @@
 
 A model is registered from Python and an echo `score.py` written before the browser opens; then, as a user
 would: open the panel from the command palette, see the model, deploy it from the Deploy dialog, wait for the
-Healthy badge, send `{"text": "world"}` from the Test dialog, reload, read the logs, undeploy. Screenshots of
-every step go to tests/ui/screenshots/.
+Healthy badge, send `{"text": "world"}` from the Test dialog, reload, read the logs, undeploy. A second test
+picks an attached swarm in the Deploy dialog's Target (issue 13). Screenshots of every step go to
+tests/ui/screenshots/.
 """
 
 from __future__ import annotations
@@ -55,23 +56,28 @@ def echo_setup(lab_server):
             service.delete()
 
 
-def test_deploy_test_and_undeploy_from_the_panel(lab_server, echo_setup, browser_page, screenshot):
-    workspace, model = echo_setup
-    page = browser_page
-    service_name = f"ui-echo-{secrets.token_hex(3)}"
-
+def open_panel(page, lab_server):
+    """Open JupyterLab, then the Deployments panel from the command palette; answers the panel."""
     page.goto(lab_server.lab_url())
     page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
     # The side bar has the panel's tab even before it is opened.
     page.wait_for_selector(f'.jp-SideBar .lm-TabBar-tab[data-id="{PANEL[1:]}"]')
-
-    # Open the panel from the command palette.
     page.keyboard.press("Control+Shift+C")
     palette = page.locator("#command-palette")
     palette.locator("input").fill("Open Deployments")
     palette.locator(".lm-CommandPalette-item", has_text="Open Deployments").first.click()
     panel = page.locator(PANEL)
     panel.wait_for(state="visible")
+    return panel
+
+
+def test_deploy_test_and_undeploy_from_the_panel(lab_server, echo_setup, browser_page, screenshot):
+    workspace, model = echo_setup
+    page = browser_page
+    service_name = f"ui-echo-{secrets.token_hex(3)}"
+
+    panel = open_panel(page, lab_server)
+    palette = page.locator("#command-palette")
 
     # The registered model, its version, tags and files.
     model_node = panel.locator('[data-model="greeting"]')
@@ -179,4 +185,34 @@ def test_deploy_test_and_undeploy_from_the_panel(lab_server, echo_setup, browser
     screenshot("08-undeployed")
     assert [service.name for service in LocalWebservice.list(workspace)] == []
 
+    assert not [error for error in page.console_errors if "jupyter-deploy" in error], page.console_errors
+
+
+def test_the_deploy_dialog_offers_an_attached_swarm(lab_server, browser_page, screenshot):
+    """Issue 13: a swarm target recorded in the workspace (no swarm is needed to offer it) is in the Target picker;
+    choosing it swaps Local Docker's Port and Collect model data for Replicas and Key auth (on by default)."""
+    with Workspace(lab_server.deploy_home).catalogue.write() as sql:
+        sql.insert_compute_target("local-swarm", "swarm", {"swarmId": "ui-test", "nodeAddr": "127.0.0.1"})
+    page = browser_page
+    panel = open_panel(page, lab_server)
+    panel.locator(".jp-Deploy-deployButton").click()
+    dialog = page.locator(".jp-Deploy-dialog")
+    target = dialog.locator('select[name="compute_target"]')
+    target.locator('option[value="local-swarm"]').wait_for(state="attached")
+    assert target.input_value() == ""
+    assert [text.strip() for text in target.locator("option").all_inner_texts()] == [
+        "Local Docker (one container on this machine)", "local-swarm (swarm)"]
+    assert dialog.locator('input[name="port"]').count() == 1 and dialog.locator('input[name="replicas"]').count() == 0
+
+    target.select_option("local-swarm")
+    replicas = dialog.locator('input[name="replicas"]')
+    replicas.wait_for()
+    assert replicas.input_value() == "1"
+    assert dialog.locator('input[name="auth_enabled"]').is_checked()
+    assert dialog.locator('input[name="port"]').count() == 0
+    assert dialog.locator('input[name="collect_model_data"]').count() == 0
+    replicas.fill("0")
+    dialog.get_by_text("Replicas must be a whole number from 1 to 64.").wait_for()
+    replicas.fill("2")
+    screenshot("09-deploy-dialog-swarm-target")
     assert not [error for error in page.console_errors if "jupyter-deploy" in error], page.console_errors

@@ -1,9 +1,9 @@
 /**
- * The Deploy dialog's rules without React: what is missing, which ports are refused, and the camelCase
- * `DeployRequest` the form turns into.
+ * The Deploy dialog's rules without React: what is missing, which ports and replica counts are refused, which
+ * fields the chosen target uses, and the camelCase `DeployRequest` the form turns into.
  */
-import { DeployFormState } from '../deployForm';
-import { ECHO_REQUEST } from './fixtures';
+import { DeployFormState, MAX_REPLICAS } from '../deployForm';
+import { ECHO_REQUEST, SWARM_REQUEST } from './fixtures';
 
 /** A form a user could deploy as it is. */
 function completeForm(): DeployFormState {
@@ -124,5 +124,62 @@ describe('DeployFormState', () => {
     expect(
       withFile.withEnvironmentSource('requirements', []).request()
     ).toMatchObject({ condaFile: null, requirementsFile: 'myenv.yml' });
+  });
+
+  describe('with a compute target chosen (issue 13)', () => {
+    const onSwarm = () => completeForm().with({ computeTarget: 'local-swarm' });
+
+    it('sends the target, one replica and key auth on by default', () => {
+      const form = onSwarm();
+      expect(form.onComputeTarget).toBe(true);
+      expect(form.request()).toEqual(SWARM_REQUEST);
+    });
+
+    it('sends the replicas and key auth as set', () => {
+      const request = onSwarm()
+        .with({ replicas: ' 3 ', authEnabled: false })
+        .request();
+      expect(request).toMatchObject({ replicas: 3, authEnabled: false });
+    });
+
+    it("leaves out Local Docker's port and data collection, and does not check the port", () => {
+      const form = onSwarm().with({ port: 'http', collectModelData: true });
+      expect(form.portProblem).toBeNull();
+      expect(form.request()).toEqual(SWARM_REQUEST);
+    });
+
+    it('goes back to Local Docker with what was typed there, and no cluster fields', () => {
+      const local = onSwarm()
+        .with({ port: '8080', replicas: '4' })
+        .with({ computeTarget: '' });
+      expect(local.onComputeTarget).toBe(false);
+      expect(local.request()).toEqual({ ...ECHO_REQUEST, port: 8080 });
+    });
+
+    it.each(['0', '', ' ', '1.5', 'two', '-1', String(MAX_REPLICAS + 1)])(
+      'refuses the replica count %p',
+      replicas => {
+        const form = onSwarm().with({ replicas });
+        expect(form.replicasProblem).toBe(
+          `Replicas must be a whole number from 1 to ${MAX_REPLICAS}.`
+        );
+        expect(form.problems).toEqual([form.replicasProblem]);
+        expect(form.isComplete).toBe(false);
+        expect(form.request()).toBeNull();
+      }
+    );
+
+    it.each(['1', '2', String(MAX_REPLICAS)])(
+      'accepts the replica count %p',
+      replicas => {
+        expect(onSwarm().with({ replicas }).replicasProblem).toBeNull();
+      }
+    );
+
+    it('does not check the replica count on Local Docker', () => {
+      const form = completeForm().with({ replicas: 'two' });
+      expect(form.replicasProblem).toBeNull();
+      expect(form.request()).toEqual(ECHO_REQUEST);
+    });
   });
 });

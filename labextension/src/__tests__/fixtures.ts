@@ -2,6 +2,7 @@
  * REST answers and requests in the shapes of jupyter_deploy/shapes.py, shared by the unit tests.
  */
 import {
+  IComputeTarget,
   IDeployment,
   IDeployRequest,
   IModelGroup,
@@ -80,5 +81,25 @@ export const ECHO_REQUEST: IDeployRequest = {
   requirementsFile: null,
   port: null,
   overwrite: false,
-  collectModelData: false
+  collectModelData: false,
+  computeTarget: null,
+  replicas: null,
+  authEnabled: null
+};
+
+/** What the Deploy dialog sends for the same form with the compute target `local-swarm` chosen (issue 13). */
+export const SWARM_REQUEST: IDeployRequest = {
+  ...ECHO_REQUEST,
+  computeTarget: 'local-swarm',
+  replicas: 1,
+  authEnabled: true
+};
+
+/** An attached swarm, as `GET computeTargets` answers it. */
+export const SWARM_TARGET: IComputeTarget = {
+  name: 'local-swarm',
+  type: 'swarm',
+  createdTime: '2024-01-01T00:00:00+00:00',
+  swarmId: 'abc',
+  nodeAddr: '127.0.0.1'
 };

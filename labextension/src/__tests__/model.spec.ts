@@ -12,7 +12,13 @@ import {
   Reading,
   SERVICES_POLL_MS
 } from '../model';
-import { deployment, ECHO_REQUEST, modelGroup, service } from './fixtures';
+import {
+  deployment,
+  ECHO_REQUEST,
+  modelGroup,
+  service,
+  SWARM_TARGET
+} from './fixtures';
 
 jest.mock('../api/client');
 const api = jest.mocked(client);
@@ -352,5 +358,39 @@ describe('DeploymentsModel calls on one service', () => {
       value: { name: 'echo', logs: 'ready\n' }
     });
     expect(api.getServiceLogs).toHaveBeenCalledWith('echo', 50);
+  });
+});
+
+describe('DeploymentsModel and compute targets (issue 13)', () => {
+  it('reads the attached targets only when asked (the Deploy dialog), never on a poll', async () => {
+    api.listComputeTargets.mockResolvedValue([SWARM_TARGET]);
+    await elapse(SERVICES_POLL_MS * 2);
+    expect(api.listComputeTargets).not.toHaveBeenCalled();
+    await model.refresh(model.computeTargets);
+    expect(model.computeTargets.value.map(target => target.name)).toEqual([
+      'local-swarm'
+    ]);
+  });
+
+  it('reads the keys and regenerates one, answering the new pair or the reason', async () => {
+    const keys = { primaryKey: 'p', secondaryKey: 's' };
+    api.getServiceKeys.mockResolvedValue(keys);
+    expect(await model.serviceKeys('echo')).toEqual({ ok: true, value: keys });
+    expect(api.getServiceKeys).toHaveBeenCalledWith('echo');
+
+    api.regenerateServiceKey.mockResolvedValue({ ...keys, secondaryKey: 't' });
+    expect(await model.regenerateKey('echo', 'Secondary')).toEqual({
+      ok: true,
+      value: { primaryKey: 'p', secondaryKey: 't' }
+    });
+    expect(api.regenerateServiceKey).toHaveBeenCalledWith('echo', 'Secondary');
+
+    api.getServiceKeys.mockRejectedValue(
+      new Error("Service 'echo' has key auth off, so it has no keys.")
+    );
+    expect(await model.serviceKeys('echo')).toEqual({
+      ok: false,
+      message: "Service 'echo' has key auth off, so it has no keys."
+    });
   });
 });

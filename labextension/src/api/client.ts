@@ -49,6 +49,27 @@ export function testService(
   );
 }
 
+/** Issue 13: the service's primary and secondary key (400 when it has key auth off). */
+export function getServiceKeys(name: string): Promise<types.IKeys> {
+  return requestAPI<types.IKeys>(`services/${part(name)}/keys`);
+}
+
+/** Issue 13: a new `keyType` key; answers the new pair. */
+export function regenerateServiceKey(
+  name: string,
+  keyType: types.KeyType
+): Promise<types.IKeys> {
+  return requestAPI<types.IKeys>(
+    `services/${part(name)}/keys`,
+    jsonBody('POST', { keyType })
+  );
+}
+
+/** Issue 13: the compute targets attached to the workspace (Deploy dialog's Target). */
+export function listComputeTargets(): Promise<types.IComputeTarget[]> {
+  return requestAPI<types.IComputeTarget[]>('computeTargets');
+}
+
 export function startDeployment(
   request: types.IDeployRequest
 ): Promise<types.IDeployment> {

@@ -59,6 +59,12 @@ export interface IService {
   containerId: string | null;
   /** The runtime's supervised workers (issue 9); absent or null while the service does not answer /ready. */
   workers?: IWorkers | null;
+  /** Issue 13: the attached compute target it runs on; absent on Local Docker. */
+  computeTarget?: string | null;
+  /** Issue 13: how many replicas run it on its compute target; absent on Local Docker. */
+  replicas?: number | null;
+  /** Issue 13: whether `/score` needs one of its keys (`GET services/{name}/keys`). */
+  authEnabled?: boolean | null;
 }
 
 /** Mirrors `WorkerDeathShape`: the last worker that died in the service's container. */
@@ -175,11 +181,13 @@ export interface IDeployRequest {
   /** null: any free port. */
   port: number | null;
   overwrite: boolean;
-  /** Issue 13: an attached compute target (swarm); the service then gets AKS settings with key auth on. */
+  /** Issue 13: an attached compute target; null for Local Docker. The service then gets AKS settings. */
   computeTarget?: string | null;
-  /** Issue 13: replicas on the compute target (default 1). */
+  /** Issue 13: replicas on the compute target (default 1); null for Local Docker. */
   replicas?: number | null;
-  /** Issue 12: capture every `/score` request (local target). */
+  /** Issue 13: key auth; null for the target's default (on for a compute target, off for Local Docker). */
+  authEnabled?: boolean | null;
+  /** Issue 12: capture every `/score` request (Local Docker only). */
   collectModelData?: boolean;
 }
 
@@ -188,6 +196,9 @@ export interface IKeys {
   primaryKey: string;
   secondaryKey: string;
 }
+
+/** Issue 13: which key `POST services/{name}/keys` regenerates (its body is `{"keyType": ...}`). */
+export type KeyType = 'Primary' | 'Secondary';
 
 /** Issue 13: one entry of `GET computeTargets`. */
 export interface IComputeTarget {

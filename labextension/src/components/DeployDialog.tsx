@@ -1,6 +1,7 @@
 /**
- * The Deploy dialog: pick models, an entry script and an environment, name the service, deploy; then follow
- * the deployment's progress and streamed log until it succeeds or fails.
+ * The Deploy dialog: pick models, an entry script, an environment and a target (Local Docker or an attached
+ * compute target), name the service, deploy; then follow the deployment's progress and streamed log until it
+ * succeeds or fails.
  */
 import * as React from 'react';
 
@@ -9,11 +10,11 @@ import { UseSignal } from '@jupyterlab/apputils';
 import { DeployFormState } from '../deployForm';
 import { DeploymentsModel, ITrackedDeployment } from '../model';
 import {
-  CollectModelDataField,
+  CheckField,
   EntryScriptField,
   EnvironmentField,
   ModelsField,
-  OverwriteField,
+  TargetField,
   TextField
 } from './DeployFields';
 import { DeploymentProgress } from './DeploymentProgress';
@@ -37,7 +38,12 @@ function DeployForm(props: { model: DeploymentsModel }): JSX.Element {
   const [tracked, setTracked] = React.useState<ITrackedDeployment | null>(null);
 
   React.useEffect(() => {
-    void model.refresh(model.models, model.scripts, model.environments);
+    void model.refresh(
+      model.models,
+      model.scripts,
+      model.environments,
+      model.computeTargets
+    );
   }, [model]);
   const progressRef = React.useRef<HTMLDivElement>(null);
   React.useEffect(() => {
@@ -62,9 +68,13 @@ function DeployForm(props: { model: DeploymentsModel }): JSX.Element {
     setSubmitting(false);
   };
 
-  // Scripts and environments are only suggestions: the form works without them, so one line says why.
+  // Scripts, environments and targets are only choices: the form works without them, so one line says why.
   const loadErrors = new Set(
-    [model.scripts.error, model.environments.error].filter(Boolean)
+    [
+      model.scripts.error,
+      model.environments.error,
+      model.computeTargets.error
+    ].filter(Boolean)
   );
   const fieldProps = { form, onChange: setForm };
   const missing = form.missing;
@@ -88,6 +98,7 @@ function DeployForm(props: { model: DeploymentsModel }): JSX.Element {
         {...fieldProps}
         environments={model.environments.value}
       />
+      <TargetField {...fieldProps} targets={model.computeTargets.value} />
       <div className="jp-Deploy-row">
         <TextField
           {...fieldProps}
@@ -97,21 +108,55 @@ function DeployForm(props: { model: DeploymentsModel }): JSX.Element {
           placeholder="myservice"
           className="jp-Deploy-grow"
         />
-        <TextField
-          {...fieldProps}
-          field="port"
-          label="Port"
-          name="port"
-          placeholder="any free"
-          numeric
-        />
+        {form.onComputeTarget ? (
+          <TextField
+            {...fieldProps}
+            field="replicas"
+            label="Replicas"
+            name="replicas"
+            placeholder="1"
+            numeric
+          />
+        ) : (
+          <TextField
+            {...fieldProps}
+            field="port"
+            label="Port"
+            name="port"
+            placeholder="any free"
+            numeric
+          />
+        )}
       </div>
-      <OverwriteField {...fieldProps} />
-      <CollectModelDataField {...fieldProps} />
-
-      {form.portProblem && (
-        <div className="jp-Deploy-error">{form.portProblem}</div>
+      <CheckField
+        {...fieldProps}
+        field="overwrite"
+        name="overwrite"
+        label="Overwrite a service with the same name"
+      />
+      {form.onComputeTarget ? (
+        <CheckField
+          {...fieldProps}
+          field="authEnabled"
+          name="auth_enabled"
+          label="Key auth"
+          title="/score needs one of the service's two keys (Azure's auth_enabled, on by default on a cluster)"
+        />
+      ) : (
+        <CheckField
+          {...fieldProps}
+          field="collectModelData"
+          name="collect_model_data"
+          label="Collect model data"
+          title="Store every request and its answer in the workspace (Azure's collect_model_data)"
+        />
       )}
+
+      {form.problems.map(problem => (
+        <div className="jp-Deploy-error" key={problem}>
+          {problem}
+        </div>
+      ))}
       {refusal && <div className="jp-Deploy-error">{refusal}</div>}
 
       <div className="jp-Deploy-submitRow">

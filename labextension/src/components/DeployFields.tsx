@@ -4,7 +4,12 @@
  */
 import * as React from 'react';
 
-import { IEnvironment, IModelGroup, IScript } from '../api/types';
+import {
+  IComputeTarget,
+  IEnvironment,
+  IModelGroup,
+  IScript
+} from '../api/types';
 import {
   DeployFormState,
   EnvironmentSource,
@@ -20,7 +25,12 @@ export interface IFieldProps {
 
 /** The form's free-text inputs. */
 type TextFieldName =
-  'entryScript' | 'sourceDirectory' | 'dependencyFile' | 'serviceName' | 'port';
+  | 'entryScript'
+  | 'sourceDirectory'
+  | 'dependencyFile'
+  | 'serviceName'
+  | 'port'
+  | 'replicas';
 
 interface ITextFieldProps extends IFieldProps {
   field: TextFieldName;
@@ -30,7 +40,7 @@ interface ITextFieldProps extends IFieldProps {
   placeholder: string;
   /** Values offered while typing, each with a note. */
   suggestions?: { value: string; note: string }[];
-  /** A number (the port): a narrow input, with the numeric keyboard on touch screens. */
+  /** A number (the port, the replicas): a narrow input, with the numeric keyboard on touch screens. */
   numeric?: boolean;
   className?: string;
 }
@@ -209,41 +219,62 @@ export function EnvironmentField(
   );
 }
 
-/** Replace a service of the same name instead of being refused. */
-export function OverwriteField(props: IFieldProps): JSX.Element {
-  const { form } = props;
+/** The form's on/off inputs. */
+type CheckFieldName = 'overwrite' | 'collectModelData' | 'authEnabled';
+
+interface ICheckFieldProps extends IFieldProps {
+  field: CheckFieldName;
+  label: string;
+  /** The input's `name` attribute (what the browser test finds it by). */
+  name: string;
+  /** The tooltip, when the label needs more words. */
+  title?: string;
+}
+
+/** A checkbox bound to one of the form's on/off fields. */
+export function CheckField(props: ICheckFieldProps): JSX.Element {
+  const { form, field } = props;
+  const changes = (checked: boolean): Partial<IDeployFormFields> => ({
+    [field]: checked
+  });
   return (
-    <label className="jp-Deploy-check">
+    <label className="jp-Deploy-check" title={props.title}>
       <input
         type="checkbox"
-        name="overwrite"
-        checked={form.fields.overwrite}
+        name={props.name}
+        checked={form.fields[field]}
         onChange={event =>
-          props.onChange(form.with({ overwrite: event.target.checked }))
+          props.onChange(form.with(changes(event.target.checked)))
         }
       />
-      Overwrite a service with the same name
+      {props.label}
     </label>
   );
 }
 
-/** Issue 12: capture every `/score` request (input, output, latency) in the workspace, for drift analysis. */
-export function CollectModelDataField(props: IFieldProps): JSX.Element {
+/** Issue 13: Local Docker or one of the compute targets attached to the workspace, each with its type. */
+export function TargetField(
+  props: IFieldProps & { targets: IComputeTarget[] }
+): JSX.Element {
   const { form } = props;
   return (
-    <label
-      className="jp-Deploy-check"
-      title="Store every request and its answer in the workspace (Azure's collect_model_data)"
-    >
-      <input
-        type="checkbox"
-        name="collect_model_data"
-        checked={form.fields.collectModelData}
+    <label className="jp-Deploy-field">
+      <span>Target</span>
+      <select
+        className="jp-mod-styled"
+        name="compute_target"
+        value={form.fields.computeTarget}
         onChange={event =>
-          props.onChange(form.with({ collectModelData: event.target.checked }))
+          props.onChange(form.with({ computeTarget: event.target.value }))
         }
-      />
-      Collect model data
+      >
+        <option value="">Local Docker (one container on this machine)</option>
+        {props.targets.map(target => (
+          <option key={target.name} value={target.name}>
+            {target.name} ({target.type})
+          </option>
+        ))}
+      </select>
     </label>
   );
 }

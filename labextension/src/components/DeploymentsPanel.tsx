@@ -21,6 +21,7 @@ import { IService } from '../api/types';
 import { DeploymentsModel } from '../model';
 import { openDeployDialog } from './DeployDialog';
 import { deployIcon } from './icons';
+import { openKeysDialog } from './KeysDialog';
 import { ModelsTree } from './ModelsTree';
 import { ServicesList } from './ServicesList';
 import { openTestDialog } from './TestDialog';
@@ -72,6 +73,7 @@ export class DeploymentsPanel extends ReactWidget {
             onDeploy={() => void this.deploy()}
             onLogs={service => this._openLogs(service.name)}
             onTest={service => void openTestDialog(this.model, service)}
+            onKeys={service => void openKeysDialog(this.model, service)}
             onUndeploy={service => void this._undeploy(service)}
           />
         )}
@@ -82,7 +84,7 @@ export class DeploymentsPanel extends ReactWidget {
   private async _undeploy(service: IService): Promise<void> {
     const answer = await showDialog({
       title: `Undeploy ${service.name}?`,
-      body: `The service's container is removed; its models stay registered.`,
+      body: `The service's containers are removed; its models stay registered.`,
       buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Undeploy' })]
     });
     if (!answer.button.accept) {
@@ -105,6 +107,7 @@ interface IPanelViewProps {
   onDeploy: () => void;
   onLogs: (service: IService) => void;
   onTest: (service: IService) => void;
+  onKeys: (service: IService) => void;
   onUndeploy: (service: IService) => void;
 }
 
@@ -146,6 +149,7 @@ function PanelView(props: IPanelViewProps): JSX.Element {
           model={model}
           onLogs={props.onLogs}
           onTest={props.onTest}
+          onKeys={props.onKeys}
           onUndeploy={props.onUndeploy}
         />
       </section>

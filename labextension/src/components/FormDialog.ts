@@ -1,5 +1,5 @@
 /**
- * The one way the panel opens a dialog whose body is a React form (Deploy, Test).
+ * The one way the panel opens a dialog whose body is a React form (Deploy, Test, Keys).
  */
 import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 

@@ -1,5 +1,6 @@
 /**
- * Local web services with their live state and what can be done with each: Reload, Logs, Test, Undeploy.
+ * Web services with their live state, where each runs (Local Docker, or a compute target with its replicas)
+ * and what can be done with each: Reload, Logs, Test, Keys (with key auth on), Undeploy.
  * Deployments started from this panel are shown above them until dismissed.
  */
 import * as React from 'react';
@@ -21,6 +22,7 @@ export interface IServicesListProps {
   model: DeploymentsModel;
   onLogs: (service: IService) => void;
   onTest: (service: IService) => void;
+  onKeys: (service: IService) => void;
   onUndeploy: (service: IService) => void;
 }
 
@@ -79,6 +81,15 @@ interface IServiceAction {
   disabled?: boolean;
 }
 
+/** Where a service runs, in a few words: "Local Docker", or "on local-swarm · 2 replicas". */
+function placement(service: IService): string {
+  if (!service.computeTarget) {
+    return 'Local Docker';
+  }
+  const replicas = service.replicas ?? 1;
+  return `on ${service.computeTarget} · ${replicas} ${replicas === 1 ? 'replica' : 'replicas'}`;
+}
+
 function ServiceItem(
   props: IServicesListProps & { service: IService }
 ): JSX.Element {
@@ -118,9 +129,18 @@ function ServiceItem(
       title: 'Send a request to the scoring endpoint',
       onClick: () => props.onTest(service)
     },
+    ...(service.authEnabled
+      ? [
+          {
+            label: 'Keys',
+            title: 'Show, copy or regenerate the keys /score needs',
+            onClick: () => props.onKeys(service)
+          }
+        ]
+      : []),
     {
       label: 'Undeploy',
-      title: 'Delete the service and its container',
+      title: 'Delete the service and its containers',
       onClick: () => props.onUndeploy(service)
     }
   ];
@@ -134,6 +154,14 @@ function ServiceItem(
       <div className="jp-Deploy-dim">
         {service.models.join(', ')}
         {service.entryScript ? ` · ${service.entryScript}` : ''}
+      </div>
+      <div
+        className="jp-Deploy-dim jp-Deploy-placement"
+        data-target={service.computeTarget ?? ''}
+        data-replicas={service.replicas ?? ''}
+      >
+        {placement(service)}
+        {service.authEnabled ? ' · key auth' : ''}
       </div>
       {service.scoringUri && (
         <div className="jp-Deploy-uri">

@@ -2,7 +2,7 @@
 
 Using the client's typed models (not hand-written YAML) means every field name and type is checked by the
 library Kubernetes itself generates; `round_trip` proves a rendered object deserialises back into the same
-model. Nothing here has run against a cluster: this machine has none (see the README).
+model. `apply.py` sends them to a cluster; that was tested against a fake API server only (see the README).
 """
 
 from __future__ import annotations
@@ -19,26 +19,34 @@ from ...keys import keys_file_bytes
 from ..aks_config import AksServiceDeploymentConfiguration
 
 KEYS_MOUNT = "/var/run/jupyter-deploy"
+SERVICE_LABEL = "app.kubernetes.io/name"  # selects a service's pods (and what `apply` lists)
+RESTARTED_AT = "jupyter-deploy/restarted-at"  # a pod-template annotation: changing it rolls the pods (regen_key)
 KINDS = {"Secret": "V1Secret", "Deployment": "V1Deployment", "Service": "V1Service",
          "HorizontalPodAutoscaler": "V2HorizontalPodAutoscaler"}
 
 
+def secret_name(name: str) -> str:
+    return f"{name}-keys"
+
+
 def render_manifests(name: str, image: str, config: AksServiceDeploymentConfiguration, keys: Optional[dict],
-                     namespace: str = "default") -> list:
-    """[Secret (with auth), Deployment, Service, HorizontalPodAutoscaler (with autoscaling)] as client models."""
+                     namespace: str = "default", restarted_at: Optional[str] = None) -> list:
+    """[Secret (with auth), Deployment, Service, HorizontalPodAutoscaler (with autoscaling)] as client models.
+
+    `restarted_at` goes into the pod template as an annotation, as `kubectl rollout restart` does: a new value
+    makes the Deployment replace its pods (new keys in the Secret reach them that way)."""
     from kubernetes import client as k8s
 
-    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "jupyter-deploy"}
+    labels = {SERVICE_LABEL: name, "app.kubernetes.io/managed-by": "jupyter-deploy"}
     meta = lambda kind_name: k8s.V1ObjectMeta(name=kind_name, namespace=namespace, labels=labels)  # noqa: E731
     probe = config.probe()
     env = []
     volumes, mounts, objects = [], [], []
     if keys:
-        secret_name = f"{name}-keys"
-        objects.append(k8s.V1Secret(api_version="v1", kind="Secret", metadata=meta(secret_name), type="Opaque",
+        objects.append(k8s.V1Secret(api_version="v1", kind="Secret", metadata=meta(secret_name(name)), type="Opaque",
                                     string_data={KEYS_FILE_NAME: keys_file_bytes(keys).decode()}))
         env.append(k8s.V1EnvVar(name=ENV_KEYS_FILE, value=f"{KEYS_MOUNT}/{KEYS_FILE_NAME}"))
-        volumes.append(k8s.V1Volume(name="keys", secret=k8s.V1SecretVolumeSource(secret_name=secret_name,
+        volumes.append(k8s.V1Volume(name="keys", secret=k8s.V1SecretVolumeSource(secret_name=secret_name(name),
                                                                                   default_mode=0o400)))
         mounts.append(k8s.V1VolumeMount(name="keys", mount_path=KEYS_MOUNT, read_only=True))
     if config.scoring_timeout_ms:
@@ -63,14 +71,15 @@ def render_manifests(name: str, image: str, config: AksServiceDeploymentConfigur
         api_version="apps/v1", kind="Deployment", metadata=meta(name),
         spec=k8s.V1DeploymentSpec(
             replicas=None if config.autoscale_enabled else config.num_replicas,
-            selector=k8s.V1LabelSelector(match_labels={"app.kubernetes.io/name": name}),
+            selector=k8s.V1LabelSelector(match_labels={SERVICE_LABEL: name}),
             strategy=k8s.V1DeploymentStrategy(type="RollingUpdate", rolling_update=k8s.V1RollingUpdateDeployment(
                 max_surge=1, max_unavailable=0)),  # start-first, as on swarm
-            template=k8s.V1PodTemplateSpec(metadata=k8s.V1ObjectMeta(labels=labels),
+            template=k8s.V1PodTemplateSpec(metadata=k8s.V1ObjectMeta(
+                labels=labels, annotations={RESTARTED_AT: restarted_at} if restarted_at else None),
                                            spec=k8s.V1PodSpec(containers=[container], volumes=volumes or None)))))
     objects.append(k8s.V1Service(
         api_version="v1", kind="Service", metadata=meta(name),
-        spec=k8s.V1ServiceSpec(selector={"app.kubernetes.io/name": name}, type="ClusterIP",
+        spec=k8s.V1ServiceSpec(selector={SERVICE_LABEL: name}, type="ClusterIP",
                                ports=[k8s.V1ServicePort(name="http", port=80, target_port=CONTAINER_PORT)])))
     if config.autoscale_enabled:
         objects.append(k8s.V2HorizontalPodAutoscaler(

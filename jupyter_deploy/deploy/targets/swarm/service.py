@@ -8,77 +8,41 @@ waits for its health check (`/ready`) and only then stops an old one, so the gat
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from datetime import datetime, timezone
-from typing import Any
 
 import requests
 
-from ....display.cards import service_html, service_text
 from ....environment import save_environment
-from ....errors import DeploymentConfigError, DeploymentFailed, ServiceNotFound, WebserviceError
+from ....errors import DeploymentConfigError, DeploymentFailed
 from ....image import docker_client
-from ....image.model_layer import LayerContent, ensure_service_image
-from ....registry import Model, Workspace, resolve_model
-from ....runtime.settings import (ENV_ENTRY_SCRIPT, ENV_MODEL_DIR, ENV_SERVICE_NAME, EXIT_LOAD_FAILED,
-                                   MODELS_FOLDER)
+from ....registry import Model, Workspace
+from ....runtime.settings import EXIT_LOAD_FAILED
 from ....shapes import ServiceShape
+from ..cluster_service import ClusterWebservice
 from ...inference_config import InferenceConfig
-from ...keys import auth_headers, generate_keys, key_pair, regenerated
-from ...prepare import build_image, check_deployment
+from ...keys import generate_keys, regenerated
+from ...prepare import build_image, build_service_image, check_deployment
 from ...progress import Progress, reporter
-from ...records import delete_record, load_record, save_record
+from ...records import delete_record, save_record
 from ..aks_config import AksServiceDeploymentConfiguration
 from ..local.container import remove_container
 from .engine import create_gateway, create_keys_secret, create_network, gateway_port, remove_objects, service_spec
 
 
-class SwarmWebservice:
+class SwarmWebservice(ClusterWebservice):
     """A deployed swarm service; `SwarmWebservice(ws, name)` re-attaches to it."""
 
-    def __init__(self, workspace: Workspace, name: str):
-        self.workspace = workspace
-        self.name = name
-        self._record = load_record(workspace, name)
-        if self._record is None or self._record.get("targetType") != "swarm":
-            raise ServiceNotFound(f"No swarm service named '{name}' in {workspace.path}; `jupyter-deploy service list` shows them.")
+    target_type = "swarm"
+    target_title = "swarm"
 
-    # -- what the record says --------------------------------------------------------------------------
     port = property(lambda self: self._record["port"])
-    image = property(lambda self: self._record["image"])
-    created_time = property(lambda self: self._record["created_time"])
-    compute_target = property(lambda self: self._record["computeTarget"])
 
     @property
     def scoring_uri(self) -> str:
         return f"http://{self._record.get('address', '127.0.0.1')}:{self.port}/score"
 
-    @property
-    def swagger_uri(self) -> str:
-        return f"http://{self._record.get('address', '127.0.0.1')}:{self.port}/swagger.json"
-
-    @property
-    def models(self) -> list[Model]:
-        return [resolve_model(self.workspace, model_id) for model_id in self._record["models"]]
-
-    @property
-    def inference_config(self) -> InferenceConfig:
-        return InferenceConfig.from_dict(self._record["inference_config"])
-
-    @property
-    def deployment_config(self) -> AksServiceDeploymentConfiguration:
-        return AksServiceDeploymentConfiguration.from_dict(self._record["deployment_config"])
-
-    @property
-    def num_replicas(self) -> int:
-        return self._record["deployment_config"]["numReplicas"]
-
     # -- keys -------------------------------------------------------------------------------------------
-    def get_keys(self) -> tuple[str, str]:
-        return key_pair(self._record.get("keys"), self.name)
-
     def regen_key(self, key: str) -> None:
         """A new Primary or Secondary key: a new swarm secret, rolled out to the replicas start-first."""
         keys = regenerated(self._record.get("keys"), key, self.name)
@@ -93,9 +57,6 @@ class SwarmWebservice:
         self._record.update(keys=keys, secretId=secret.id)
         save_record(self.workspace, self._record)
         remove_objects(client, secret_ids=[old_secret])
-
-    def auth_headers(self) -> dict:
-        return auth_headers(self._record.get("keys"))
 
     # -- live state ------------------------------------------------------------------------------------
     @property
@@ -119,21 +80,6 @@ class SwarmWebservice:
         ready = self._probe("/ready")
         return "Healthy" if ready is not None and ready.status_code == 200 else "Transitioning"
 
-    def wait_for_deployment(self, show_output: bool = False, timeout_sec: float = 600) -> None:
-        deadline = time.monotonic() + timeout_sec
-        while True:
-            state = self.state
-            if state == "Healthy":
-                if show_output:
-                    print(f"Swarm service is running {self.num_replicas} replica(s) at {self.scoring_uri}")
-                return
-            if state == "Failed":
-                raise DeploymentFailed(self._record["failure"])
-            if time.monotonic() > deadline:
-                raise DeploymentFailed(f"Service '{self.name}' was not Healthy after {timeout_sec:.0f} s (state {state}); "
-                                       f"read `jupyter-deploy service logs -n {self.name}`.")
-            time.sleep(0.25)
-
     def get_logs(self, num_lines: int = 5000) -> str:
         """The logs of every replica, each line prefixed with its task, as `docker service logs` shows them."""
         client = docker_client()
@@ -144,32 +90,7 @@ class SwarmWebservice:
         except Exception:
             return self._record.get("savedLogs", "")
 
-    # -- talking to it ---------------------------------------------------------------------------------
-    def run(self, input_data: Any) -> Any:
-        body = input_data if isinstance(input_data, (str, bytes)) else json.dumps(input_data)
-        try:
-            response = requests.post(self.scoring_uri, data=body, timeout=600,
-                                     headers={"Content-Type": "application/json", **self.auth_headers()})
-        except requests.ConnectionError:
-            raise WebserviceError(f"Service '{self.name}' is not answering at {self.scoring_uri}; "
-                                  f"check `jupyter-deploy service logs -n {self.name}`.") from None
-        if response.status_code != 200:
-            try:
-                message = response.json().get("message", response.text[:500])
-            except ValueError:
-                message = response.text[:500]
-            raise WebserviceError(f"Service '{self.name}' answered HTTP {response.status_code}: {message}")
-        try:
-            return response.json()
-        except ValueError:
-            return response.text
-
-    def reload(self, timeout_sec: float = 300) -> float:
-        """Serve the edited entry script: a new service image (one thin layer), rolled out start-first."""
-        started = time.perf_counter()
-        self.update(timeout_sec=timeout_sec)
-        return time.perf_counter() - started
-
+    # -- changing it -----------------------------------------------------------------------------------
     def update(self, models: list[Model | str] | None = None, inference_config: InferenceConfig | None = None,
                show_output: bool = False, progress: Progress | None = None, timeout_sec: float = 300, **_azure_only) -> None:
         """A rolling update to new models and/or config; if the new replicas never get healthy, swarm rolls back."""
@@ -191,9 +112,6 @@ class SwarmWebservice:
                 pass
         delete_record(self.workspace, self.name)
 
-    def serialize(self) -> dict:
-        return self.shape().dump()
-
     def shape(self) -> ServiceShape:
         state = self.state
         return ServiceShape(name=self.name, state=state, compute_type="AKS", scoring_uri=self.scoring_uri,
@@ -203,22 +121,10 @@ class SwarmWebservice:
                             created_time=self.created_time, error=self._record.get("failure"),
                             container_id=self._record.get("serviceId"))
 
-    def __repr__(self) -> str:
-        return f"SwarmWebservice(name={self.name!r}, scoring_uri={self.scoring_uri!r}, replicas={self.num_replicas})"
-
-    def __str__(self) -> str:
-        return service_text(self.serialize())
-
-    def _repr_html_(self) -> str:
-        return service_html(self.serialize())
+    def _running_message(self) -> str:
+        return f"Swarm service is running {self.num_replicas} replica(s) at {self.scoring_uri}"
 
     # -- internals -------------------------------------------------------------------------------------
-    def _refresh_record(self) -> None:
-        record = load_record(self.workspace, self.name)
-        if record is None:
-            raise ServiceNotFound(f"Service '{self.name}' has been deleted.")
-        self._record = record
-
     def _tasks(self, client):
         import docker.errors
 
@@ -233,9 +139,6 @@ class SwarmWebservice:
             return requests.get(f"http://127.0.0.1:{self.port}{path}", timeout=2)
         except requests.RequestException:
             return None
-
-    def _log_tail(self) -> str:
-        return "\n".join(self.get_logs(num_lines=40).strip().splitlines()[-12:])
 
     def _mark_failed(self, reason: str) -> None:
         """Nothing half-done stays: the swarm objects go, the record keeps the reason and the log."""
@@ -283,13 +186,7 @@ def deploy_swarm(workspace: Workspace, name: str, models: list[Model | str], inf
     config = checked.inference_config
     client = docker_client()
     image = build_image(checked, report)
-    layer = LayerContent(
-        name=name, models=[(m.path, f"{m.name}/{m.version}") for m in checked.models], app_files=config.app_files(),
-        environment={ENV_ENTRY_SCRIPT: config.entry_script, ENV_SERVICE_NAME: name,
-                     ENV_MODEL_DIR: (f"{MODELS_FOLDER}/{checked.models[0].name}/{checked.models[0].version}"
-                                     if len(checked.models) == 1 else MODELS_FOLDER),
-                     **{str(k): str(v) for k, v in (config.environment.environment_variables or {}).items()}})
-    service_image = ensure_service_image(client, image.tag, layer, on_log=lambda line: report("build", line))
+    service_image = build_service_image(checked, image, report)
     existing = checked.existing
     record = {
         "name": name, "computeType": "AKS", "targetType": "swarm", "computeTarget": target_name, "address": address,
