@@ -24,6 +24,7 @@ from typing import Dict, Optional
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .response_writes import CoalescingTransport
 from .settings import RuntimeSettings
 
 PROBE_PATHS = frozenset({"/", "/ready"})
@@ -85,7 +86,7 @@ def guarded_protocol_class(settings: RuntimeSettings) -> type:
 
         # -- connection ------------------------------------------------------------------------------------------
         def connection_made(self, transport) -> None:
-            super().connection_made(transport)
+            super().connection_made(CoalescingTransport(transport))  # one write per response (response_writes.py)
             open_count = len(self.connections)
             if open_count > cap:
                 self._shed_idle()
@@ -178,6 +179,7 @@ def guarded_protocol_class(settings: RuntimeSettings) -> type:
         def on_headers_complete(self) -> None:
             self._in_headers = False
             self._disarm()
+            self.transport.expect_head = True
             super().on_headers_complete()
             if self._overflow and self.cycle is not None:
                 self.cycle.keep_alive = False
@@ -197,6 +199,8 @@ def guarded_protocol_class(settings: RuntimeSettings) -> type:
             super().on_message_complete()
 
         def on_response_complete(self) -> None:
+            if self.transport is not None:
+                self.transport.flush()
             super().on_response_complete()
             if self.transport is not None and not self.transport.is_closing() and not self.pipeline:
                 if not self._in_headers and not self._in_body:

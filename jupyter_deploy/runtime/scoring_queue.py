@@ -16,7 +16,7 @@ So run() is entered through this queue, in batches that last about ``BATCH_S`` (
   together with those that arrived meanwhile, line up behind it in order.
 - A hand-on (one callback at the next loop iteration) wakes, in order, as many waiting requests as fit in
   ``BATCH_S`` at the typical duration of run() so far: one at a time for a model that takes 50 ms, dozens
-  for a trivial script. They run back to back; after the last of them, the next hand-on comes after a poll.
+  for a trivial script. The woken group starts a new batch, and after the last of them the rule above applies
 
 A request therefore waits for the requests that arrived before it plus at most one batch, as in Azure's
 server. Unlike Azure's server, a request whose client went away while it waited (a client timeout, a load
@@ -99,9 +99,9 @@ class ScoringQueue:
             self._typical_run_s += (now - self._run_started - self._typical_run_s) * 0.2
         if self._woken:
             self._woken -= 1
-            if not self._woken:  # the last of a woken group: the next one starts after a poll
-                self._schedule_hand_on()
-            return
+            if self._woken:
+                return
+            # the last of a woken group: the same rule as for a request that found the queue free
         if not self._waiting and now - self._batch_start < self.batch_s:
             self._idle()  # a young batch: the next request read in this poll may run at once
         else:
@@ -121,6 +121,7 @@ class ScoringQueue:
         """At the next loop iteration: wake the next group of waiting requests, in order, or free the turn."""
         self._hand_on_due = False
         group = max(1, int(self.batch_s / max(self._typical_run_s, 1e-6)))
+        self._batch_start = _perf_counter()  # the woken group is a new batch
         while self._waiting and self._woken < group:
             future = self._waiting.popleft()
             if not future.done():  # skip requests cancelled while waiting
