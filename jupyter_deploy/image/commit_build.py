@@ -4,7 +4,9 @@ Why not a Dockerfile: its build context carries every wheel (a 2.6 GB tar for Te
 copies the whole virtualenv from one stage to the next (81 s of a 229 s cold build), and pip installs one wheel
 at a time. Here the host's wheel cache and the host's uv are bind-mounted read-only into a container with no
 network, uv installs every wheel in parallel straight into the final venv, and the committed image holds that
-venv and the runtime — no wheels, no intermediate stage, nothing to prune. The container is removed whatever
+venv and the runtime — no wheels, no intermediate stage, nothing to prune. uv unpacks each wheel once, into a
+cache on the container's own filesystem, and hard-links the files into the venv (copying them again took 8 s
+of the sentiment build); the cache's links are removed before the commit, so the image holds one copy. The container is removed whatever
 happens, so a failed build leaves no container and no image.
 """
 
@@ -37,9 +39,9 @@ else
 fi
 mkdir -p {app_root} && chown {uid}:{uid} {app_root}
 python3 -m venv --without-pip /opt/venv
-UV_NO_CONFIG=1 {uv} pip install --python /opt/venv/bin/python --offline --no-index --no-deps --no-cache \\
-  --link-mode copy --compile-bytecode -r {lock}
-rm -f {lock}
+UV_NO_CONFIG=1 {uv} pip install --python /opt/venv/bin/python --offline --no-index --no-deps \\
+  --cache-dir /tmp/uv-cache --link-mode hardlink --compile-bytecode -r {lock}
+rm -rf {lock} /tmp/uv-cache
 echo "Installed the environment into /opt/venv"
 """
 

@@ -4,6 +4,7 @@ before any build, with the tf-keras sentence, through the Python API and the CLI
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,34 @@ def test_cli_stops_before_the_build_with_one_line(services, docker_engine, verba
     assert "Building" not in result.stdout + result.stderr
     assert _images_labelled(docker_engine, f"{name}-env") == []
     assert LocalWebservice.list(workspace) == []
+
+
+def test_cli_deploys_once_tf_keras_is_added(services, docker_engine, verbatim_project, workspace, tmp_path):
+    """The second half of issue 11's verbatim case: the user adds what the sentence names (and numpy<2.4, which
+    the article's float() on a 1-element array needs) and the same command deploys and scores."""
+    project = tmp_path / "fixed"
+    shutil.copytree(verbatim_project, project)
+    spec = project / "myenv.yml"
+    spec.write_text(spec.read_text().replace("    - gensim\n", "    - gensim\n    - tf-keras\n    - numpy<2.4\n"))
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "jupyter_deploy.cli", *args, "-w", str(workspace.path)],
+                              cwd=project, capture_output=True, text=True, timeout=1200)
+
+    assert cli("model", "register", "-p", "./models", "-n", "sentiment").returncode == 0
+    name = f"verbatim-fixed-{uuid.uuid4().hex[:6]}"
+    images_before = {image.id for image in docker_engine.images.list()}
+    built = None
+    result = cli("model", "deploy", "-n", name, "-m", "sentiment:1", "--ic", "inferenceConfig.json",
+                 "--dc", "deploymentConfig.json")
+    try:
+        assert result.returncode == 0, result.stderr[-2000:]
+        service = LocalWebservice(workspace, name)
+        built = docker_engine.images.get(service.image).id
+        assert service.state == "Healthy"
+        answer = service.run(json.dumps({"text": "Today is a great day!"}))
+        assert answer["label"] in {"POSITIVE", "NEGATIVE", "NEUTRAL"} and 0.0 <= answer["score"] <= 1.0
+    finally:
+        cli("service", "delete", "-n", name)
+        if built is not None and built not in images_before:  # the environment image this test built, by id
+            docker_engine.images.remove(built, force=True)
