@@ -75,8 +75,10 @@ def guarded_protocol_class(settings: RuntimeSettings) -> type:
     idle: Dict["GuardedHttpToolsProtocol", None] = {}  # insertion order = oldest idle first
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
-        _guard_timer = None
-        _guard_planned = 0.0
+        _guard_timer = None  # the loop timer, if one is pending
+        _guard_timer_at = 0.0  # when it fires (monotonic)
+        _guard_planned = 0.0  # the current deadline (monotonic)
+        _guard_callback = None  # what happens at the deadline; None: nothing armed
         _guard_rechecked = False
         _overflow = False
         _in_headers = False
@@ -104,7 +106,7 @@ def guarded_protocol_class(settings: RuntimeSettings) -> type:
 
         def connection_lost(self, exc) -> None:
             idle.pop(self, None)
-            self._disarm()
+            self._stop_timer()
             super().connection_lost(exc)
 
         def _shed_idle(self) -> None:
@@ -112,33 +114,56 @@ def guarded_protocol_class(settings: RuntimeSettings) -> type:
                 if victim is self:
                     continue
                 idle.pop(victim, None)
-                victim._disarm()
+                victim._stop_timer()
                 if victim.transport is not None and not victim.transport.is_closing():
                     victim.transport.close()
                     victim.connections.discard(victim)
                 return
 
         # -- timers ----------------------------------------------------------------------------------------------
+        # One lazy loop timer per connection: arming a deadline only records it (and its callback); the timer,
+        # once it fires, re-arms for the remainder when the deadline has moved on. Arming and cancelling a loop
+        # timer for every phase of every request (headers, body, done) cost ~4 loop timers per keep-alive
+        # request; now a busy connection costs one timer per header timeout.
         def _arm(self, delay: float, callback) -> None:
-            self._disarm()
-            self._guard_planned = time.monotonic() + delay
+            deadline = time.monotonic() + delay
+            self._guard_planned = deadline
+            self._guard_callback = callback
             self._guard_rechecked = False
-            self._guard_timer = self.loop.call_later(delay, self._fire, callback)
+            if self._guard_timer is not None:
+                if self._guard_timer_at <= deadline:
+                    return  # fires first and re-arms for the rest
+                self._guard_timer.cancel()
+            self._guard_timer_at = deadline
+            self._guard_timer = self.loop.call_later(delay, self._fire)
 
         def _disarm(self) -> None:
+            self._guard_callback = None  # the pending timer, if any, finds nothing to do
+
+        def _stop_timer(self) -> None:
+            self._guard_callback = None
             if self._guard_timer is not None:
                 self._guard_timer.cancel()
                 self._guard_timer = None
 
-        def _fire(self, callback) -> None:
+        def _fire(self) -> None:
             self._guard_timer = None
-            if self.transport is None or self.transport.is_closing():
+            callback = self._guard_callback
+            if callback is None or self.transport is None or self.transport.is_closing():
                 return
-            if not self._guard_rechecked and time.monotonic() - self._guard_planned > LAG_TOLERANCE_S:
+            now = time.monotonic()
+            remaining = self._guard_planned - now
+            if remaining > 0:  # the deadline moved on since this timer was set
+                self._guard_timer_at = self._guard_planned
+                self._guard_timer = self.loop.call_later(remaining, self._fire)
+                return
+            if not self._guard_rechecked and -remaining > LAG_TOLERANCE_S:
                 # The loop was busy (a long run()): read what the client already sent before judging it.
                 self._guard_rechecked = True
-                self._guard_timer = self.loop.call_later(LAG_RECHECK_S, self._fire, callback)
+                self._guard_timer_at = now + LAG_RECHECK_S
+                self._guard_timer = self.loop.call_later(LAG_RECHECK_S, self._fire)
                 return
+            self._guard_callback = None
             callback()
 
         def _cut_off(self, message: str) -> None:
