@@ -1,13 +1,18 @@
-"""Shared fixtures: a throwaway workspace per test, and the real Docker engine for integration tests.
+"""Shared fixtures: a throwaway workspace per test, the real Docker engine (and its swarm) for integration tests,
+and the sentiment sample trained once per session.
 
 Under CI=true a missing engine fails the run instead of skipping: integration tests must really run there.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +20,7 @@ import pytest
 from jupyter_deploy.registry import Workspace
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture
@@ -33,6 +39,39 @@ def docker_engine():
         if IN_CI:
             pytest.fail(f"CI needs a running Docker engine: {error}")
         pytest.skip(str(error))
+
+
+@pytest.fixture(scope="module")
+def swarm(docker_engine):
+    """This engine in a single-node swarm: `docker swarm init --advertise-addr 127.0.0.1` only when it is not in one,
+    and `docker swarm leave --force` at the end of the module only if this fixture was the one that created it."""
+    state = (docker_engine.info().get("Swarm") or {}).get("LocalNodeState")
+    created = state != "active"
+    if created:
+        subprocess.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"], check=True, capture_output=True)
+    yield docker_engine
+    if created:
+        for _ in range(5):
+            if subprocess.run(["docker", "swarm", "leave", "--force"], capture_output=True).returncode == 0:
+                break
+            time.sleep(2)
+
+
+@pytest.fixture(scope="session")
+def sentiment_project(tmp_path_factory) -> Path:
+    """examples/sentiment copied as a user's project folder (score.py, myenv.yml, the two JSON configurations) with
+    the model trained into its `models/` — the folder a user registers, and the layout AZUREML_MODEL_DIR names."""
+    for framework in ("tensorflow", "gensim", "tf_keras"):
+        pytest.importorskip(framework)
+    project = tmp_path_factory.mktemp("sentiment")
+    shutil.copytree(EXAMPLES / "sentiment", project, ignore=shutil.ignore_patterns("__pycache__", "make_model*.py"),
+                    dirs_exist_ok=True)
+    spec = importlib.util.spec_from_file_location("example_sentiment_make_model",
+                                                  EXAMPLES / "sentiment" / "make_model.py")
+    make_model = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_model)
+    make_model.make_sentiment_model(project)
+    return project
 
 
 @pytest.fixture

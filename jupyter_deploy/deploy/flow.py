@@ -27,8 +27,9 @@ def deploy_model(workspace: Workspace, name: str, models: list["Model | str"], i
     """Deploy to the target the configuration is for (no configuration: a local service on a free port)."""
     if deployment_config is None or isinstance(deployment_config, LocalWebserviceDeploymentConfiguration):
         if deployment_target is not None:
-            raise ConfigFileError("A local deployment takes no deployment_target; use AksWebservice.deploy_configuration(...) "
-                                  "to deploy to a compute target.")
+            raise ConfigFileError("A local deployment configuration takes no deployment_target; to deploy to a compute "
+                                  "target use AksWebservice.deploy_configuration(...) (CLI: a --dc file with "
+                                  "\"computeType\": \"aks\", such as examples/sentiment/aksDeploymentConfig.json).")
         return deploy_local(workspace, name, models, inference_config, deployment_config, overwrite=overwrite,
                             show_output=show_output, progress=progress)
     if isinstance(deployment_config, AksServiceDeploymentConfiguration):

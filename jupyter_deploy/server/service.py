@@ -32,18 +32,6 @@ def _iso_mtime(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
 
 
-def _service_json(service) -> dict:
-    """The service's shape with where it runs (issue 13): its compute target, replicas and whether key auth is on.
-
-    Read from the service object for the fields its target's `shape()` leaves unset (all of them, for now).
-    """
-    shape = service.shape()
-    placement = {"compute_target": getattr(service, "compute_target", None),
-                 "replicas": getattr(service, "num_replicas", None), "auth_enabled": bool(service.auth_headers())}
-    return shape.model_copy(update={field: value for field, value in placement.items()
-                                    if getattr(shape, field) is None}).dump()
-
-
 def _model_group(name: str, versions: list[Model]) -> dict:
     return ModelGroupShape(name=name, latest_version=versions[0].version, versions=[m.shape() for m in versions]).dump()
 
@@ -87,13 +75,13 @@ class DeployService:
         answers = []
         for service in list_services(self.workspace):
             try:
-                answers.append(_service_json(service))
+                answers.append(service.shape().dump())
             except ServiceNotFound:  # deleted (by a notebook, the CLI) while we were listing
                 continue
         return answers
 
     def get_service(self, name: str) -> dict:
-        return _service_json(attach_service(self.workspace, name))
+        return attach_service(self.workspace, name).shape().dump()
 
     def delete_service(self, name: str) -> None:
         service = attach_service(self.workspace, name)

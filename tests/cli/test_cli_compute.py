@@ -1,8 +1,13 @@
 """`jupyter-deploy compute …` and the AKS deploy config on the command line (no Docker needed)."""
 
 import json
+from pathlib import Path
+
+import pytest
 
 from jupyter_deploy.cli import main
+
+SENTIMENT = Path(__file__).resolve().parents[2] / "examples" / "sentiment"
 
 
 def _run(workspace, capsys, *args):
@@ -41,3 +46,19 @@ def test_model_package_writes_a_build_context(workspace, capsys, tmp_path):
     code, out, err = _run(workspace, capsys, "model", "package", "--es", str(script), "--output-dir", str(out_dir), "-q")
     assert code == 0, err
     assert (out_dir / "Dockerfile").is_file() and (out_dir / "app" / "score.py").is_file()
+
+
+@pytest.mark.parametrize("dc, ct, message", [
+    ("aksDeploymentConfig.json", None, "An AKS deployment configuration needs deployment_target=ComputeTarget(ws, NAME) "
+                                       "(CLI: --ct NAME)"),
+    ("deploymentConfig.json", "kube", "A local deployment configuration takes no deployment_target"),
+])
+def test_the_sentiment_configurations_with_the_wrong_target_are_one_sentence(workspace, capsys, monkeypatch, dc, ct,
+                                                                             message):
+    """The sample's two deployment configurations: each names where it runs, a mismatch stops before any build."""
+    monkeypatch.chdir(SENTIMENT)
+    attached = _run(workspace, capsys, "compute", "attach-kubernetes", "-n", "kube", "--registry", "r.example.com/ml")
+    assert attached[0] == 0
+    code, _, err = _run(workspace, capsys, "model", "deploy", "-n", "sentiment", "--ic", "inferenceConfig.json",
+                        "--dc", dc, *(("--ct", ct) if ct else ()))
+    assert code == 1 and err.count("\n") == 1 and err.startswith(f"error: {message}") and "Traceback" not in err

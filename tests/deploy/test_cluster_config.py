@@ -108,7 +108,7 @@ def test_swarm_service_from_its_record_keeps_its_surface(workspace):
     """SwarmWebservice shares `targets/cluster_service.py` with the Kubernetes service: what it read from its
     record before is unchanged (no Docker needed for these)."""
     from jupyter_deploy.deploy import SwarmWebservice, attach_service
-    from jupyter_deploy.deploy.records import save_record
+    from jupyter_deploy.deploy.records import load_record, save_record
     from jupyter_deploy.errors import ServiceNotFound
 
     keys = generate_keys()
@@ -126,5 +126,9 @@ def test_swarm_service_from_its_record_keeps_its_surface(workspace):
     assert service.get_keys() == (keys["primaryKey"], keys["secondaryKey"])
     assert service.auth_headers() == {"Authorization": f"Bearer {keys['primaryKey']}"}
     assert (service.num_replicas, service.compute_target, service.image) == (2, "sw", "env:1")
+    save_record(workspace, {**load_record(workspace, "swarmed"), "failure": "gone"})  # Failed: no engine asked
+    shape = service.serialize()
+    assert (shape["state"], shape["computeType"], shape["computeTarget"], shape["replicas"], shape["authEnabled"],
+            shape["imageId"], shape["port"]) == ("Failed", "AKS", "sw", 2, True, "svc:1", 8123)
     with pytest.raises(ServiceNotFound, match="No swarm service named 'nothing'"):
         SwarmWebservice(workspace, "nothing")

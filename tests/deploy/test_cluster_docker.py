@@ -1,16 +1,14 @@
 """Key auth on a local container, and a real single-node swarm: 2 replicas, keys as secrets, rolling reload.
 
-The swarm fixture runs `docker swarm init --advertise-addr 127.0.0.1` only when the engine is not in a swarm,
-and leaves the swarm at the end only if it created it. Services, secrets, networks and the gateway are removed
+The swarm fixture (tests/conftest.py) runs `docker swarm init --advertise-addr 127.0.0.1` only when the engine is
+not in a swarm, and leaves the swarm at the end only if it created it. Services, secrets, networks and the gateway are removed
 by id through `service.delete()`.
 """
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 import threading
-import time
 
 import pytest
 import requests
@@ -77,20 +75,6 @@ def test_local_key_auth(cluster_services, greeting_model, tmp_path):
     old = requests.post(service.scoring_uri, json={"text": "x"}, headers={"Authorization": f"Bearer {primary}"}, timeout=10)
     assert old.status_code == 401
     assert LocalWebservice(ws, "authed").run({"text": "again"})["reply"] == "hello again"
-
-
-@pytest.fixture(scope="module")
-def swarm(docker_engine):
-    state = (docker_engine.info().get("Swarm") or {}).get("LocalNodeState")
-    created = state != "active"
-    if created:
-        subprocess.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"], check=True, capture_output=True)
-    yield docker_engine
-    if created:
-        for _ in range(5):
-            if subprocess.run(["docker", "swarm", "leave", "--force"], capture_output=True).returncode == 0:
-                break
-            time.sleep(2)
 
 
 def test_swarm_two_replicas_keys_and_rolling_reload(swarm, cluster_services, greeting_model, tmp_path):

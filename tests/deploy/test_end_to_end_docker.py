@@ -36,14 +36,6 @@ def copy_project(name: str, target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def sentiment_project(tmp_path_factory):
-    project = copy_project("sentiment", tmp_path_factory.mktemp("sentiment"))
-    load_module(EXAMPLES / "sentiment" / "make_model.py").make_sentiment_model(project)
-    assert sorted(p.name for p in (project / "models").iterdir()) == ["encoder.pkl", "model.h5", "model.w2v", "tokenizer.pkl"]
-    return project
-
-
 def assert_sentiment(scoring_uri: str) -> None:
     positive = requests.post(scoring_uri, data=json.dumps({"text": "Today is a great day!"}), headers=HEADERS, timeout=120)
     assert positive.status_code == 200, positive.text

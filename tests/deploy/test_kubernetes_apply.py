@@ -284,6 +284,7 @@ def test_deploy_records_applies_and_becomes_healthy(deployed, workspace, fake):
     shape = attached.serialize()
     assert (shape["state"], shape["computeType"], shape["scoringUri"], shape["imageId"]) == (
         "Healthy", "AKS", None, "127.0.0.1:5999/team/greeter:v1")
+    assert (shape["computeTarget"], shape["replicas"], shape["authEnabled"]) == ("kube", 2, True)
     assert "KubernetesWebservice(name='greeter'" in repr(attached)
 
 

@@ -3,7 +3,8 @@
 Each score.py is imported as a fresh module and driven the way the inference
 server drives it (init(), then run(body)), with AZUREML_MODEL_DIR pointing at a
 temporary layout shaped like the container's: a model's version folder for one
-model, the azureml-models root for several.
+model (for the sentiment model, the `sentiment_project` of tests/conftest.py, whose `models/` it holds), the
+azureml-models root for several.
 """
 
 from __future__ import annotations
@@ -40,17 +41,6 @@ def load_script(path: Path):
     return module
 
 
-@pytest.fixture(scope="module")
-def sentiment_version_dir(tmp_path_factory) -> Path:
-    """Train once per module into <tmp>/sentiment/1/models/, the folder AZUREML_MODEL_DIR names in the container."""
-    pytest.importorskip("tensorflow")
-    pytest.importorskip("gensim")
-    pytest.importorskip("tf_keras")
-    version_dir = tmp_path_factory.mktemp("sentiment") / "1"
-    load_script(SENTIMENT_DIR / "make_model.py").make_sentiment_model(version_dir)
-    return version_dir
-
-
 def test_sentiment_corpus_is_seeded_and_covers_the_test_sentences():
     make_model = load_script(SENTIMENT_DIR / "make_model.py")
     texts, labels = make_model.make_corpus(seed=0)
@@ -60,19 +50,19 @@ def test_sentiment_corpus_is_seeded_and_covers_the_test_sentences():
     assert {"great", "day", "today", "worst", "hate"} <= vocabulary
 
 
-def test_sentiment_models_dir_holds_exactly_the_four_files(sentiment_version_dir):
-    models_dir = sentiment_version_dir / "models"
+def test_sentiment_models_dir_holds_exactly_the_four_files(sentiment_project):
+    models_dir = sentiment_project / "models"
     files = sorted(path.name for path in models_dir.iterdir())
     assert files == ["encoder.pkl", "model.h5", "model.w2v", "tokenizer.pkl"]
     assert sum(path.stat().st_size for path in models_dir.iterdir()) < MAX_MODELS_DIR_BYTES
 
 
-def test_sentiment_model_classifies_the_two_sentences(sentiment_version_dir):
+def test_sentiment_model_classifies_the_two_sentences(sentiment_project):
     """The model itself, loaded the way score.py loads it, independent of the numpy float() trap."""
     import keras
     from keras.preprocessing.sequence import pad_sequences
 
-    models_dir = sentiment_version_dir / "models"
+    models_dir = sentiment_project / "models"
     model = keras.models.load_model(models_dir / "model.h5")
     with open(models_dir / "tokenizer.pkl", "rb") as handle:
         tokenizer = pickle.load(handle)
@@ -87,8 +77,8 @@ def test_sentiment_model_classifies_the_two_sentences(sentiment_version_dir):
     assert list(encoder.classes_) == ["NEGATIVE", "POSITIVE"]
 
 
-def test_sentiment_score_script_in_process(sentiment_version_dir, monkeypatch):
-    monkeypatch.setenv("AZUREML_MODEL_DIR", str(sentiment_version_dir))
+def test_sentiment_score_script_in_process(sentiment_project, monkeypatch):
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(sentiment_project))
     score = load_script(SENTIMENT_DIR / "score.py")
     score.init()
 
@@ -125,6 +115,24 @@ def test_sentiment_environment_pins_numpy_below_2_4():
         "condaFile": "myenv.yml",
     }
     assert json.loads((SENTIMENT_DIR / "deploymentConfig.json").read_text()) == {"computeType": "LOCAL"}
+
+
+def test_sentiment_aks_config_is_azures_schema_with_room_for_the_queue():
+    """The second deployment configuration: 2 replicas with key auth, and a probe that can wait behind run().
+
+    The health check calls /ready inside the replica, where it queues behind the requests being scored; with
+    Azure's 2 s timeout a replica busy with a few CPU-bound sentiment requests would be replaced (bench/results.md).
+    """
+    from jupyter_deploy.deploy.config_files import load_deployment_config
+    from jupyter_deploy.deploy.targets.aks_config import DEFAULT_TIMEOUT_SECONDS, AksServiceDeploymentConfiguration
+
+    config = load_deployment_config(SENTIMENT_DIR / "aksDeploymentConfig.json")
+    assert isinstance(config, AksServiceDeploymentConfiguration)
+    assert (config.num_replicas, config.auth_enabled, config.autoscale_enabled) == (2, True, False)
+    assert (config.cpu_cores, config.memory_gb) == (1, 2)
+    probe = config.probe()
+    assert probe["timeoutSeconds"] >= 5 * DEFAULT_TIMEOUT_SECONDS
+    assert probe["timeoutSeconds"] * probe["failureThreshold"] >= 30  # seconds of queue before a replica is replaced
 
 
 def test_sklearn_schema_script_in_process(tmp_path, monkeypatch):

@@ -112,14 +112,11 @@ def test_the_request_picks_the_target_and_its_configuration(monkeypatch, workspa
 
 
 class FakeClusterService:
-    compute_target = "local-swarm"
-    num_replicas = 3
+    """What a cluster target's `shape()` answers; the REST API passes it on as it is."""
 
     def shape(self) -> ServiceShape:
-        return ServiceShape(name="sentiment", state="Healthy", compute_type="AKS", models=["sentiment:1"])
-
-    def auth_headers(self) -> dict:
-        return {"Authorization": "Bearer k"}
+        return ServiceShape(name="sentiment", state="Healthy", compute_type="AKS", models=["sentiment:1"],
+                            compute_target="local-swarm", replicas=3, auth_enabled=True)
 
 
 async def test_a_cluster_service_says_where_it_runs(api, monkeypatch):

@@ -137,6 +137,13 @@ class ClusterWebservice:
     def shape(self) -> ServiceShape:
         raise NotImplementedError
 
+    def _shape(self, **fields) -> ServiceShape:
+        """The target's fields plus where the service runs, which every cluster target answers alike."""
+        return ServiceShape(name=self.name, compute_type="AKS", compute_target=self.compute_target,
+                            replicas=self.num_replicas, auth_enabled=bool(self._record.get("keys")),
+                            models=list(self._record["models"]), created_time=self.created_time,
+                            entry_script=self._record["inference_config"]["entryScript"], **fields)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, scoring_uri={self._repr_uri()!r}, replicas={self.num_replicas})"
 

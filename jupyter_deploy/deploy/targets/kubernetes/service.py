@@ -142,11 +142,9 @@ class KubernetesWebservice(ClusterWebservice):
             state, uri, error = self.state, self.scoring_uri, self._record.get("failure")
         except ClusterError as unreachable:
             state, uri, error = "Unhealthy", None, str(unreachable)
-        return ServiceShape(name=self.name, state=state, compute_type="AKS", scoring_uri=uri,
-                            swagger_uri=None if uri is None else uri[: -len("/score")] + "/swagger.json",
-                            port=None, image_id=self._record["pushedImage"], models=list(self._record["models"]),
-                            entry_script=self._record["inference_config"]["entryScript"],
-                            created_time=self.created_time, error=error)
+        return self._shape(state=state, scoring_uri=uri,
+                           swagger_uri=None if uri is None else uri[: -len("/score")] + "/swagger.json",
+                           port=None, image_id=self._record["pushedImage"], error=error)
 
     # -- internals -------------------------------------------------------------------------------------
     def _cluster(self) -> Cluster:

@@ -270,7 +270,7 @@ class LocalWebservice(ServiceMonitoring):
             swagger_uri=self.swagger_uri, port=self.port, image_id=self.image, models=list(self._record["models"]),
             entry_script=self._record["inference_config"]["entryScript"], created_time=self.created_time,
             error=self._record.get("failure"), container_id=self.container_id,
-            workers=_workers_shape(getattr(self, "_last_ready", None)))
+            workers=_workers_shape(getattr(self, "_last_ready", None)), auth_enabled=bool(self._record.get("keys")))
 
     def __repr__(self) -> str:
         return f"LocalWebservice(name={self.name!r}, scoring_uri={self.scoring_uri!r}, image={self.image!r})"

@@ -114,12 +114,9 @@ class SwarmWebservice(ClusterWebservice):
 
     def shape(self) -> ServiceShape:
         state = self.state
-        return ServiceShape(name=self.name, state=state, compute_type="AKS", scoring_uri=self.scoring_uri,
-                            swagger_uri=self.swagger_uri, port=self.port, image_id=self._record["serviceImage"],
-                            models=list(self._record["models"]),
-                            entry_script=self._record["inference_config"]["entryScript"],
-                            created_time=self.created_time, error=self._record.get("failure"),
-                            container_id=self._record.get("serviceId"))
+        return self._shape(state=state, scoring_uri=self.scoring_uri, swagger_uri=self.swagger_uri, port=self.port,
+                           image_id=self._record["serviceImage"], error=self._record.get("failure"),
+                           container_id=self._record.get("serviceId"))
 
     def _running_message(self) -> str:
         return f"Swarm service is running {self.num_replicas} replica(s) at {self.scoring_uri}"
