@@ -6,7 +6,7 @@
 Most engines run `docker-proxy` for ports published on 127.0.0.1; the machine's own engine here does not
 (`scripts/setup.sh` starts it with `--userland-proxy=false`), and a benchmark must not change it. So this
 starts a private engine next to it — its own data root, exec root, pid file, socket and containerd
-namespace, no default bridge, no iptables, no IP forwarding or masquerading, so nothing of the machine's
+namespace, its own default bridge (not docker0), no iptables, no IP forwarding or masquerading, so nothing of the machine's
 engine or network is touched — with the userland proxy at its default (on). Into it goes only the base image
 (`docker save | docker load`); the trivial environment is built there as a user's first deploy would. Then,
 side by side in alternating wrk runs against the bare-ASGI process limit (the same wrk runs as
@@ -41,6 +41,7 @@ import scoring  # noqa: E402  (bench/scoring.py: wrk, measure, the trivial scrip
 
 OUT = HERE / "out"
 BASE_IMAGE = "jupyter-deploy/base:python3.11-bookworm"
+PRIVATE_BRIDGE, PRIVATE_BRIDGE_ADDRESS = "jdbench0", "172.31.254.1/24"  # the private engine's own default bridge
 
 
 @contextlib.contextmanager
@@ -52,9 +53,15 @@ def private_engine():
     config = root / "daemon.json"
     config.write_text("{}")  # not the machine's /etc/docker/daemon.json
     log = open(root / "dockerd.log", "wb")
+    # Its own default bridge: with --bridge=none dockerd deletes the interface `docker0` at start, and that
+    # one belongs to the machine's engine.
+    subprocess.run(["ip", "link", "delete", PRIVATE_BRIDGE], capture_output=True)  # left by a killed run
+    subprocess.run(["ip", "link", "add", PRIVATE_BRIDGE, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", PRIVATE_BRIDGE_ADDRESS, "dev", PRIVATE_BRIDGE], check=True)
+    subprocess.run(["ip", "link", "set", PRIVATE_BRIDGE, "up"], check=True)
     command = ["dockerd", "--config-file", str(config), "--data-root", str(root / "data"),
                "--exec-root", str(exec_root / "exec"), "--pidfile", str(root / "dockerd.pid"),
-               "--host", f"unix://{socket_path}", "--bridge=none", "--iptables=false", "--ip-forward=false",
+               "--host", f"unix://{socket_path}", f"--bridge={PRIVATE_BRIDGE}", "--iptables=false", "--ip-forward=false",
                "--ip-masq=false", "--containerd-namespace", "jd-bench", "--containerd-plugins-namespace",
                "jd-bench-plugins"]  # --userland-proxy left at its default: true
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -78,6 +85,7 @@ def private_engine():
             process.wait()
         log.close()
         subprocess.run(["umount", "-R", str(exec_root)], capture_output=True)  # netns/overlay mounts, if any
+        subprocess.run(["ip", "link", "delete", PRIVATE_BRIDGE], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(exec_root, ignore_errors=True)
 

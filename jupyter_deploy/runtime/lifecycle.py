@@ -64,6 +64,8 @@ class ScriptLifecycle:
         self.initial_error: Optional[str] = None
         self._reloading = False
         self._reload_pending = False
+        # Called after each load that took effect; the server sets it (heap.py), in-kernel runs leave it None.
+        self.after_load: Optional[Callable[[], None]] = None
 
     # -- initial load -------------------------------------------------------------------------------------------
     def load_blocking(self) -> LoadedScript:
@@ -118,6 +120,8 @@ class ScriptLifecycle:
     def _install(self, script: LoadedScript) -> LoadedScript:
         self.current = script
         self.generation += 1
+        if self.after_load is not None:
+            self.after_load()
         log.info(f"Serving {script.path} (generation {self.generation}, sha256 {script.sha256[:12]})")
         return script
 

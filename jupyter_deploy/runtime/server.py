@@ -77,6 +77,7 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     from .auth import with_key_auth
     from .connection_limits import describe, guarded_protocol_class
     from .cors import parse_origins, wrap
+    from .heap import freeze_loaded_heap
     from .monitoring import monitored_app
 
     app = monitored_app(settings)  # the ScoringApp inside the monitoring middleware (/metrics, capture)
@@ -103,6 +104,7 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     _housekeeping(loop, app)
     log.info(f"Scoring timeout is set to {settings.scoring_timeout_ms} ms")
     log.info(describe(settings))
+    app.lifecycle.after_load = freeze_loaded_heap  # short full collections while serving (heap.py)
     loop.create_task(_load_then_report(app, ready_fd))
     acceptors = []
     if settings.worker_count > 1:  # take connections only while idle (fair_accept.py)
