@@ -1,4 +1,4 @@
-"""With several workers, a worker takes new connections only while its scoring queue is idle.
+"""How a worker accepts: with several workers, only while its scoring queue is idle; alone, all at once.
 
 All workers share one listening socket. Left to uvicorn, every worker accepts whatever arrives, also while
 its own run() queue is long, so keep-alive clients stay spread unevenly and the ones on the crowded worker
@@ -14,8 +14,12 @@ half: a client answered while others wait (on the same worker, or in the kernel'
 sent ``connection: close`` and comes back through that shared line; otherwise a kept-alive client would be
 served again at once while the ones that reconnected wait (measured: p99 2.5 s against 0.4 s).
 
-One worker keeps uvicorn's own listener: there is nowhere else for a connection to go, and its requests
-are already served in arrival order (scoring_queue.py).
+One worker takes every connection, busy or not (there is nowhere else for it to go), but through this
+acceptor too, and all that are waiting at once: uvloop's own listener accepts one connection per loop
+iteration, and when run() blocks each iteration for 55 ms, eight clients connecting together were let in
+one per run() while the ones already in were served again and again — their first requests waited for 9–11
+others instead of 7, which was the whole of our p99 at 8 clients of the sentiment model. Accepted together,
+their first requests are read in the same poll and line up in order (scoring_queue.py).
 
 Hand-written because neither uvicorn nor uvloop can pause a listener (asyncio servers only close).
 """
@@ -31,6 +35,7 @@ from . import log
 from .scoring_queue import ScoringQueue
 
 
+ACCEPT_BATCH = 128  # connections taken per wake-up with one worker (the rest at the next iteration)
 _TCP_INFO_BYTES = 104
 _UNACKED = struct.Struct("<I")  # struct tcp_info.tcpi_unacked: for a listening socket, its accept queue length
 _UNACKED_OFFSET = 24
@@ -52,6 +57,7 @@ class FairAcceptor:
         protocol_factory: Callable[[], asyncio.Protocol],
         queue: ScoringQueue,
         stopping: Callable[[], bool],
+        only_when_idle: bool = True,
     ):
         self._sock = sock
         self._fd = sock.fileno()
@@ -61,12 +67,14 @@ class FairAcceptor:
         self._loop = asyncio.get_running_loop()
         self._watching = False
         self._closed = False
+        self._only_when_idle = only_when_idle  # several workers: leave connections to an idle one
 
     def backlog(self) -> int:
         return accept_queue_length(self._sock)
 
     def start(self) -> None:
-        self._queue.on_idle = self._resume
+        if self._only_when_idle:
+            self._queue.on_idle = self._resume
         self._resume()
 
     def close(self) -> None:
@@ -88,17 +96,26 @@ class FairAcceptor:
     def _on_readable(self) -> None:
         if self._stopping():
             return self.close()
-        if self._queue.busy:  # resume from on_idle
-            return self._pause()
+        if self._only_when_idle:
+            if self._queue.busy:  # resume from on_idle
+                return self._pause()
+            self._accept_one()
+            return
+        for _ in range(ACCEPT_BATCH):  # everything waiting, so first requests are read in one poll
+            if not self._accept_one():
+                return
+
+    def _accept_one(self) -> bool:
         try:
             connection, _ = self._sock.accept()
-        except (BlockingIOError, InterruptedError):  # another worker took it
-            return
+        except (BlockingIOError, InterruptedError):  # none left (or another worker took it)
+            return False
         except OSError as error:  # EMFILE and friends: log, keep serving the connections we have
             log.error(f"accept() failed: {error}")
-            return
+            return False
         connection.setblocking(False)
         self._loop.create_task(self._connect(connection))
+        return True
 
     async def _connect(self, connection: socket.socket) -> None:
         try:

@@ -1,6 +1,7 @@
 """Run the scoring app on uvicorn (uvloop + httptools), one process per worker.
 
-We bind the listening socket ourselves and hand it to ``uvicorn.Server.serve(sockets=...)``. The workers
+We bind the listening socket ourselves; fair_accept.py accepts on it and hands each connection to uvicorn's
+protocol (uvicorn runs with no listener of its own: ``serve(sockets=[])``). The workers
 (WORKER_COUNT, one by default) are forked and kept alive by supervisor.py: a worker that dies is respawned,
 one that cannot load the script stops the process with EXIT_LOAD_FAILED.
 
@@ -107,17 +108,16 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     app.lifecycle.after_load = freeze_loaded_heap  # short full collections while serving (heap.py)
     loop.create_task(_load_then_report(app, ready_fd))
     acceptors = []
-    if settings.worker_count > 1:  # take connections only while idle (fair_accept.py)
-        loop.create_task(_accept_fairly(server, sock, app.app, acceptors))
+    loop.create_task(_accept_fairly(server, sock, app.app, acceptors, only_when_idle=settings.worker_count > 1))
     try:
-        await server.serve(sockets=[] if settings.worker_count > 1 else [sock])
+        await server.serve(sockets=[])  # no listener of uvicorn's own: fair_accept.py takes the connections
     finally:
         for acceptor in acceptors:
             acceptor.close()
         app.close()  # write the captured rows still queued
 
 
-async def _accept_fairly(server, sock: socket.socket, scoring_app, acceptors: list) -> None:
+async def _accept_fairly(server, sock: socket.socket, scoring_app, acceptors: list, only_when_idle: bool) -> None:
     """Once uvicorn has started (with no listener of its own), accept on ``sock`` with uvicorn's protocol."""
     from .fair_accept import FairAcceptor
 
@@ -132,9 +132,10 @@ async def _accept_fairly(server, sock: socket.socket, scoring_app, acceptors: li
             config=config, server_state=server.server_state, app_state=server.lifespan.state
         )
 
-    acceptor = FairAcceptor(sock, protocol, scoring_app.queue, lambda: server.should_exit)
+    acceptor = FairAcceptor(sock, protocol, scoring_app.queue, lambda: server.should_exit, only_when_idle)
     acceptors.append(acceptor)
-    scoring_app.connections_waiting = acceptor.backlog
+    if only_when_idle:
+        scoring_app.connections_waiting = acceptor.backlog
     acceptor.start()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import socket
+import time
 
 import pytest
 
@@ -142,6 +143,7 @@ def test_at_the_cap_idle_connections_are_shed_and_probes_still_answer(capped):
             sock = connect(limited)
             sock.sendall(b"POST /score HTTP/1.1\r\nHost: x\r\n")
             busy.append(sock)
+        time.sleep(0.3)  # until the server has read those partial headers (they are not idle then)
         assert limited.request("GET", "/")[0:1] == (200,)  # an overflow connection, probes are served
         status, _, body = limited.request("POST", "/score", b"x")
         assert status == 503
