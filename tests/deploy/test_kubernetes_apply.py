@@ -19,6 +19,7 @@ import pytest
 pytest.importorskip("kubernetes")
 
 from fake_kubernetes import FakeKubernetes  # noqa: E402
+from greeter import greeter_inputs  # noqa: E402
 from kubernetes import client as k8s  # noqa: E402
 
 from jupyter_deploy import AksWebservice, ComputeTarget, Environment, InferenceConfig, Model  # noqa: E402
@@ -236,14 +237,7 @@ def stubbed_build(monkeypatch):
 
 @pytest.fixture
 def inputs(workspace, tmp_path, kubeconfig, fake, stubbed_build):
-    folder = tmp_path / "models"
-    folder.mkdir()
-    (folder / "greeting.txt").write_text("hello")
-    model = Model.register(workspace, model_path=folder, model_name="greeter")
-    source = tmp_path / "src"
-    source.mkdir()
-    (source / "score.py").write_text(SCRIPT)
-    config = InferenceConfig(entry_script="score.py", environment=Environment("light"), source_directory=source)
+    model, config = greeter_inputs(workspace, tmp_path, SCRIPT)
     target = ComputeTarget.attach_kubernetes(workspace, "kube", kubeconfig=kubeconfig, context="fake", namespace="ml",
                                              registry="127.0.0.1:5999/team")
     return SimpleNamespace(model=model, config=config, target=target,

@@ -24,8 +24,9 @@ import pytest
 import requests
 
 from fake_kubernetes import FakeKubernetes
+from greeter import greeter_inputs
 
-from jupyter_deploy import AksWebservice, ComputeTarget, Environment, InferenceConfig, Model
+from jupyter_deploy import AksWebservice, ComputeTarget, Model
 from jupyter_deploy.deploy import list_services
 from jupyter_deploy.deploy.records import load_record
 from jupyter_deploy.deploy.targets.kubernetes.push import push_service_image
@@ -161,14 +162,7 @@ def test_model_deploy_pushes_and_the_deployment_names_the_pushed_image(registry,
                                                                        docker_engine):
     before = {image.id for image in docker_engine.images.list()}
     name = f"kube-{uuid.uuid4().hex[:6]}"
-    folder = tmp_path / "models"
-    folder.mkdir()
-    (folder / "greeting.txt").write_text("hello")
-    model = Model.register(workspace, model_path=folder, model_name="greeter")
-    source = tmp_path / "src"
-    source.mkdir()
-    (source / "score.py").write_text(SCRIPT)
-    config = InferenceConfig(entry_script="score.py", environment=Environment("light"), source_directory=source)
+    model, config = greeter_inputs(workspace, tmp_path, SCRIPT)
     kubeconfig = fake_cluster.write_kubeconfig(tmp_path / "kubeconfig", context="fake", namespace="ml")
     target = ComputeTarget.attach_kubernetes(workspace, "kube", kubeconfig=str(kubeconfig), context="fake",
                                              namespace="ml", registry=f"{registry}/team")
@@ -197,7 +191,7 @@ def test_model_deploy_pushes_and_the_deployment_names_the_pushed_image(registry,
         assert service.state == "Healthy"
 
         # an edited entry script: a new layer, pushed under a new tag, rolled out by replacing the Deployment
-        (source / "score.py").write_text(SCRIPT.replace("VERSION = 1", "VERSION = 2"))
+        (tmp_path / "src" / "score.py").write_text(SCRIPT.replace("VERSION = 1", "VERSION = 2"))
         service.reload(timeout_sec=30)
         record = load_record(workspace, name)
         remember(record)

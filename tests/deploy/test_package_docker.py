@@ -8,7 +8,9 @@ import time
 import pytest
 import requests
 
-from jupyter_deploy import Environment, InferenceConfig, Model
+from greeter import greeter_inputs
+
+from jupyter_deploy import Model
 from jupyter_deploy.image import resolve_base_image
 
 pytestmark = pytest.mark.docker
@@ -28,14 +30,7 @@ def run(data):
 
 @pytest.fixture
 def packaged_inputs(workspace, tmp_path):
-    folder = tmp_path / "models"
-    folder.mkdir()
-    (folder / "greeting.txt").write_text("hello")
-    model = Model.register(workspace, model_path=folder, model_name="greeter")
-    source = tmp_path / "src"
-    source.mkdir()
-    (source / "score.py").write_text(SCRIPT)
-    return model, InferenceConfig(entry_script="score.py", environment=Environment("light"), source_directory=source)
+    return greeter_inputs(workspace, tmp_path, SCRIPT)
 
 
 def _run_and_score(image: str) -> dict:
