@@ -7,7 +7,8 @@ Azure's sync gunicorn worker accepts a connection only when it is free, so the k
 one first-come-first-served line for all workers.
 
 We do the same: each worker watches the shared socket itself (``add_reader``) and accepts one connection
-at a time only while its ScoringQueue is idle; while it is busy it stops watching, and the connections wait
+at a time only while its ScoringQueue is idle, and after it no other until that connection's request has
+run (or ``CLAIM_S`` passed without one); while it is busy it stops watching, and the connections wait
 in the kernel's queue for whichever worker is free first. Accepted sockets go to uvloop's
 ``connect_accepted_socket`` with uvicorn's own protocol, so nothing else changes. app.py does the other
 half: a client answered while others wait (on the same worker, or in the kernel's queue: `backlog()`) is
@@ -29,13 +30,19 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from typing import Callable
+from typing import Callable, Optional
 
 from . import log
 from .scoring_queue import ScoringQueue
 
 
 ACCEPT_BATCH = 128  # connections taken per wake-up with one worker (the rest at the next iteration)
+# With several workers, how long a connection just accepted holds its idle worker for its first request: its
+# request reaches the scoring queue a few loop iterations after accept(), and a worker that went on accepting
+# meanwhile took 2-4 of the connections waiting in the kernel's queue at once (the others' turn came later:
+# p99 1.15-1.3x Azure's at 2 workers and 8 clients of the sentiment model). A connection that sends nothing
+# (a TCP probe) frees the worker after this long.
+CLAIM_S = 0.05
 _TCP_INFO_BYTES = 104
 _UNACKED = struct.Struct("<I")  # struct tcp_info.tcpi_unacked: for a listening socket, its accept queue length
 _UNACKED_OFFSET = 24
@@ -68,20 +75,32 @@ class FairAcceptor:
         self._watching = False
         self._closed = False
         self._only_when_idle = only_when_idle  # several workers: leave connections to an idle one
+        self._claim: Optional[asyncio.TimerHandle] = None  # a connection accepted, its first request not yet run
 
     def backlog(self) -> int:
         return accept_queue_length(self._sock)
 
     def start(self) -> None:
         if self._only_when_idle:
-            self._queue.on_idle = self._resume
+            self._queue.on_idle = self._release
         self._resume()
 
     def close(self) -> None:
         """Stop accepting (shutdown); connections already accepted are uvicorn's to finish."""
         self._closed = True
         self._queue.on_idle = None
+        self._drop_claim()
         self._pause()
+
+    def _release(self) -> None:
+        """The scoring queue went idle, or a claim timed out: accept again."""
+        self._drop_claim()
+        self._resume()
+
+    def _drop_claim(self) -> None:
+        if self._claim is not None:
+            self._claim.cancel()
+            self._claim = None
 
     def _resume(self) -> None:
         if not self._watching and not self._closed:
@@ -97,9 +116,11 @@ class FairAcceptor:
         if self._stopping():
             return self.close()
         if self._only_when_idle:
-            if self._queue.busy:  # resume from on_idle
+            if self._queue.busy or self._claim is not None:  # resume from on_idle (or the claim's timer)
                 return self._pause()
-            self._accept_one()
+            if self._accept_one():  # one connection, and no other until its request has run
+                self._pause()
+                self._claim = self._loop.call_later(CLAIM_S, self._release)
             return
         for _ in range(ACCEPT_BATCH):  # everything waiting, so first requests are read in one poll
             if not self._accept_one():

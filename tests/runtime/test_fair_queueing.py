@@ -13,6 +13,7 @@ import threading
 import pytest
 import uvloop
 
+from jupyter_deploy.runtime import fair_accept
 from jupyter_deploy.runtime.fair_accept import FairAcceptor, accept_queue_length
 from jupyter_deploy.runtime.scoring_queue import ScoringQueue
 
@@ -175,6 +176,49 @@ def test_the_acceptor_leaves_connections_in_the_kernel_queue_while_busy_and_take
         listener.close()
     assert held_by_kernel == (1, 0)
     assert taken == (0, 1)
+
+
+def test_an_idle_worker_takes_one_connection_and_no_other_until_its_request_has_run(monkeypatch):
+    monkeypatch.setattr(fair_accept, "CLAIM_S", 0.3)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.setblocking(False)
+    queue = ScoringQueue()
+    _Protocol.made = []
+
+    async def settle(condition=lambda: False, steps=10):
+        for _ in range(steps):
+            await asyncio.sleep(0.01)
+            if condition():
+                return
+
+    async def main():
+        acceptor = FairAcceptor(listener, _Protocol, queue, stopping=lambda: False)
+        acceptor.start()
+        clients = [socket.create_connection(listener.getsockname()) for _ in range(3)]
+        await settle()
+        after_accept = len(_Protocol.made), accept_queue_length(listener)
+        await queue.turn()  # the first connection's request runs...
+        queue.done()  # ...and ends: the queue is idle, the next connection may come in
+        await settle(lambda: len(_Protocol.made) == 2)
+        after_run = len(_Protocol.made), accept_queue_length(listener)
+        await settle(lambda: len(_Protocol.made) == 3, steps=60)  # a connection that sends nothing: the claim lapses
+        after_claim = len(_Protocol.made), accept_queue_length(listener)
+        for transport in _Protocol.made:
+            transport.close()
+        acceptor.close()
+        for client in clients:
+            client.close()
+        return after_accept, after_run, after_claim
+
+    try:
+        after_accept, after_run, after_claim = _run(main())
+    finally:
+        listener.close()
+    assert after_accept == (1, 2)
+    assert after_run == (2, 1)
+    assert after_claim == (3, 0)
 
 
 def test_two_workers_share_a_crowd_of_keep_alive_clients_and_close_connections_while_others_wait(tmp_path, services):
