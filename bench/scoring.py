@@ -174,7 +174,8 @@ def ours_container(app_dir: Path, workspace, models, environment, network: str):
 
 
 def measure(servers: dict, concurrencies: list[int], reps: int, seconds: int, work: Path) -> dict:
-    """Every server is started once; runs alternate server by server inside each repetition."""
+    """Every server is started once; runs alternate server by server inside each repetition, the order reversed
+    every other repetition."""
     script = work / "post.lua"
     script.write_text(WRK_SCRIPT)
     raw: dict = {name: {c: [] for c in concurrencies} for name in servers}
@@ -184,8 +185,11 @@ def measure(servers: dict, concurrencies: list[int], reps: int, seconds: int, wo
             print(f"starting {name}", flush=True)
             urls[name] = stack.enter_context(starter())
         for rep in range(reps):
+            # Every other repetition in reverse order: measured side by side, the second of two servers did
+            # better than the first by a few per cent whichever it was (what the one before left on the machine).
+            order = list(urls.items()) if rep % 2 == 0 else list(reversed(urls.items()))
             for connections in concurrencies:
-                for name, url in urls.items():
+                for name, url in order:
                     wrk(url, connections, 1, script)  # warm the connection pool and any lazy paths
                     drain(url)
                     result = wrk(url, connections, seconds, script)
