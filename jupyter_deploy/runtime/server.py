@@ -150,11 +150,13 @@ async def _load_then_report(app, ready_fd: int) -> None:
 
 
 def _housekeeping(loop: asyncio.AbstractEventLoop, app, interval_s: float = 0.25) -> None:
-    """Every ``interval_s``: flush buffered log lines and user prints, and resync the scoring timer."""
+    """Every ``interval_s``: flush buffered log lines and user prints, resync the scoring timer, and poll the
+    data-collection switches while the capture writer has no thread (monitoring/capture.py)."""
 
     def tick() -> None:
         log.flush()
         app.timer.verify()
+        app.writer.tick()
         loop.call_later(interval_s, tick)
 
     loop.call_later(interval_s, tick)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import textwrap
+import time
 from pathlib import Path
 
 import httpx
@@ -120,6 +121,27 @@ def test_collection_off_writes_nothing_and_switches_file_turns_it_on(tmp_path):
     requests_(app, [("POST", "/score", {"content": "{}"})])
     app.close()
     assert len(rows(data)) == 1
+
+
+def test_no_writer_thread_runs_until_the_switches_turn_capture_on(tmp_path, monkeypatch):
+    from jupyter_deploy.runtime.monitoring import capture
+
+    monkeypatch.setattr(capture, "SWITCH_POLL_S", 0.0)
+    app, data = make(tmp_path, ECHO)
+    writer = app.writer
+    assert writer._thread is None  # nothing captured: no thread waking every 100 ms to take the GIL from run()
+    writer.tick()
+    assert writer._thread is None
+    (data / "switches.json").write_text('{"collectModelData": true}')
+    writer.tick()  # what the server's housekeeping does a few times a second on the event loop
+    assert writer._thread is not None and writer._thread.is_alive()
+    requests_(app, [("POST", "/score", {"content": "{}"})])
+    deadline = time.monotonic() + 5
+    while not rows(data) and time.monotonic() < deadline:  # written by the thread, not at close
+        time.sleep(0.05)
+    assert len(rows(data)) == 1
+    app.close()
+    assert not writer._thread.is_alive()
 
 
 def test_an_unwritable_store_never_fails_a_request(tmp_path, capsys):

@@ -1,5 +1,7 @@
 """The capture writer: rows queued on the request path, written as JSON Lines by one background thread.
 
+The thread runs only while something is captured; until then the event loop polls the switches (``tick()``).
+
 Scoring never waits on the disk: a request only appends a tuple to a queue (bounded; beyond it rows are
 dropped and counted). The writer wakes every ``FLUSH_INTERVAL_S`` (or sooner when rows arrive), encodes the
 batch, appends it to one file per partition — ``modeldata/<model>/<version>/<designation>/<yyyy>/<mm>/<dd>/``,
@@ -113,8 +115,25 @@ class CaptureWriter:
 
     # -- the writer thread ------------------------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="jupyter-deploy-capture", daemon=True)
-        self._thread.start()
+        """Start the writer thread once rows can come (collection or telemetry on); `tick()` does it later if not.
+
+        No thread while nothing is captured: its wake-ups every ``FLUSH_INTERVAL_S`` each take the GIL from
+        run(), and with every core busy (two workers running a TensorFlow model) run() then waits for the OS
+        to schedule the writer: ours ran a few per cent slower than Azure's workers, which have no such thread."""
+        if self.active and self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="jupyter-deploy-capture", daemon=True)
+            self._thread.start()
+
+    def tick(self) -> None:
+        """From the event loop, a few times a second (server.py's housekeeping; never during run()): while no
+        writer thread runs, poll the switches here, and start the thread when they turn capture on."""
+        if self._thread is not None:
+            return
+        now = time.monotonic()
+        if now - self._last_poll >= SWITCH_POLL_S:
+            self._last_poll = now
+            self.poll_switches()
+            self.start()
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Write everything queued, then stop (clean shutdown)."""
