@@ -116,7 +116,7 @@ class FairAcceptor:
         if self._stopping():
             return self.close()
         if self._only_when_idle:
-            if self._queue.busy or self._claim is not None:  # resume from on_idle (or the claim's timer)
+            if self._queue.busy:  # resume from on_idle (or the claim's timer)
                 return self._pause()
             if self._accept_one():  # one connection, and no other until its request has run
                 self._pause()

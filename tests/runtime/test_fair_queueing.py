@@ -142,11 +142,17 @@ class _Protocol(asyncio.Protocol):
         self.made.append(transport)
 
 
-def test_the_acceptor_leaves_connections_in_the_kernel_queue_while_busy_and_takes_them_when_idle():
+def _listener() -> socket.socket:
+    """A non-blocking listening socket on a free loopback port, as the supervisor shares with its workers."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     listener.setblocking(False)
+    return listener
+
+
+def test_the_acceptor_leaves_connections_in_the_kernel_queue_while_busy_and_takes_them_when_idle():
+    listener = _listener()
     queue = ScoringQueue()
     _Protocol.made = []
 
@@ -180,10 +186,7 @@ def test_the_acceptor_leaves_connections_in_the_kernel_queue_while_busy_and_take
 
 def test_an_idle_worker_takes_one_connection_and_no_other_until_its_request_has_run(monkeypatch):
     monkeypatch.setattr(fair_accept, "CLAIM_S", 0.3)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.setblocking(False)
+    listener = _listener()
     queue = ScoringQueue()
     _Protocol.made = []
 

@@ -127,13 +127,17 @@ class CaptureWriter:
     def tick(self) -> None:
         """From the event loop, a few times a second (server.py's housekeeping; never during run()): while no
         writer thread runs, poll the switches here, and start the thread when they turn capture on."""
-        if self._thread is not None:
-            return
-        now = time.monotonic()
-        if now - self._last_poll >= SWITCH_POLL_S:
-            self._last_poll = now
-            self.poll_switches()
+        if self._thread is None and self._poll_switches_when_due():
             self.start()
+
+    def _poll_switches_when_due(self) -> bool:
+        """poll_switches() at most every ``SWITCH_POLL_S``; True when it polled."""
+        now = time.monotonic()
+        if now - self._last_poll < SWITCH_POLL_S:
+            return False
+        self._last_poll = now
+        self.poll_switches()
+        return True
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Write everything queued, then stop (clean shutdown)."""
@@ -156,10 +160,7 @@ class CaptureWriter:
         the GIL from the event loop (measured: a third of the requests/s at c=32).
         """
         while not self._stop.wait(FLUSH_INTERVAL_S):
-            now = time.monotonic()
-            if now - self._last_poll >= SWITCH_POLL_S:
-                self._last_poll = now
-                self.poll_switches()
+            self._poll_switches_when_due()
             self.drain()
 
     def drain(self) -> None:
