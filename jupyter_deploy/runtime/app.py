@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import traceback
 from urllib.parse import parse_qsl
-from typing import Awaitable, Callable, Dict, Optional
+from typing import Awaitable, Callable, Dict, Optional, Tuple
 
 from . import log
 from .aml_shims import AMLResponse, is_http_response
@@ -39,6 +39,7 @@ from .settings import RuntimeSettings
 from .swagger import SwaggerUnavailable
 
 Send = Callable[[dict], Awaitable[None]]
+Answer = Tuple[int, HeaderList, bytes]  # status, headers (content-length included), body
 Receive = Callable[[], Awaitable[dict]]
 
 _SCORE_METHODS = frozenset({"POST", "GET", "OPTIONS", "HEAD"})
@@ -118,6 +119,10 @@ class ScoringApp:
             await _lifespan(receive, send)
 
     # -- /score ---------------------------------------------------------------------------------------------------
+    # One rule for both ways in: the ASGI path below awaits the body and its turn in the queue; the inline path
+    # (`score_inline`, inline_scoring.py) has the body already and finds the queue free. Everything else is the
+    # same synchronous steps: `_admit`, `_arguments`, `_run_and_answer`, each returning an answer when it ends
+    # the request early.
     async def _score(self, scope: dict, receive: Receive, send: Send) -> None:
         started = _perf_counter()
         method = scope["method"]
@@ -125,54 +130,99 @@ class ScoringApp:
             await _send(send, *error_parts(405, METHOD_NOT_ALLOWED_MESSAGE), [(b"allow", b"GET, HEAD, OPTIONS, POST")])
             return
         header_map = dict(scope["headers"])
-        try:
-            id_headers = request_id_headers(header_map, self._server_version)
-        except RequestIdTooLong as too_long:
-            return await self._reply(scope, send, started, *error_parts(431, too_long.message), too_long.echo)
-
-        script = self.lifecycle.current
-        if script is None:
-            return await self._reply(scope, send, started, *error_parts(503, INITIALIZING_MESSAGE), id_headers)
-
-        mode = script.input_mode
+        id_headers, script, early = self._admit(scope, header_map, started)
+        if early is not None:
+            return await _send_answer(send, early)
         body = b""
-        if method == "POST" or mode.reads_body_for_every_method:
+        if method == "POST" or script.input_mode.reads_body_for_every_method:
             try:
                 body = await self._read_body(header_map, receive)
             except BodyTooLarge:
-                status, headers, payload = error_parts(413, f"Request body exceeds {self.max_request_bytes} bytes")
-                headers.append((b"connection", b"close"))
-                return await self._reply(scope, send, started, status, headers, payload, id_headers)
+                return await _send_answer(send, self._too_large(scope, started, id_headers))
             except ClientGone:
                 return
-        request = IncomingRequest(scope, header_map, body)
-
-        try:
-            arguments = mode.arguments(request)
-        except UnsupportedMethod:
-            if method == "OPTIONS":
-                return await self._reply(scope, send, started, 200, [HTML_TYPE, NOT_FAILED], b"", id_headers)
-            return await self._reply(scope, send, started, *error_parts(405, "Method not allowed"), id_headers)
-        except InputError as bad:
-            return await self._reply(scope, send, started, *error_parts(bad.status, bad.message), id_headers)
-        if script.passes_request_headers:
-            arguments["request_headers"] = request.request_headers()
-
-        try:
-            output, elapsed_ms = await self._run_in_turn(script.run, arguments, receive)
-        except ClientGone:  # it waited in the queue and its client left: not scored (scoring_queue.py)
+        arguments, early = self._arguments(scope, header_map, body, script, id_headers, started)
+        if early is not None:
+            return await _send_answer(send, early)
+        # run() entered first come, first served (scoring_queue.py); a request that waited and whose client
+        # left meanwhile is not scored
+        if not await self.queue.turn(lambda: _disconnected(receive)):
             self._access(scope, CLIENT_CLOSED_STATUS, started, 0)
             return
+        await _send_answer(send, self._run_and_answer(scope, header_map, script.run, arguments, id_headers, started))
+
+    def score_inline(self, scope: dict, body: bytes) -> Optional[Answer]:
+        """The answer to a ``POST /score`` whose whole body has arrived, computed now without awaiting anything,
+        or None when the queue is held (the request must wait its turn on the ASGI path)."""
+        if not self.queue.can_enter_now():
+            return None
+        started = _perf_counter()
+        header_map = dict(scope["headers"])
+        self.scoring_in_flight += 1
+        try:
+            id_headers, script, early = self._admit(scope, header_map, started)
+            if early is not None:
+                return early
+            declared = header_map.get(b"content-length")
+            if len(body) > self.max_request_bytes or (declared is not None and int(declared) > self.max_request_bytes):
+                return self._too_large(scope, started, id_headers)
+            arguments, early = self._arguments(scope, header_map, body, script, id_headers, started)
+            if early is not None:
+                return early
+            self.queue.enter_now()  # checked above, and nothing else ran since
+            return self._run_and_answer(scope, header_map, script.run, arguments, id_headers, started)
+        finally:
+            self.scoring_in_flight -= 1
+
+    def _admit(self, scope: dict, header_map: Dict[bytes, bytes], started: float):
+        """``(id_headers, script, None)``, or an early answer as the third item (request id too long, init()
+        not finished)."""
+        try:
+            id_headers = request_id_headers(header_map, self._server_version)
+        except RequestIdTooLong as too_long:
+            return None, None, self._answered(scope, started, *error_parts(431, too_long.message), too_long.echo)
+        script = self.lifecycle.current
+        if script is None:
+            return id_headers, None, self._answered(scope, started, *error_parts(503, INITIALIZING_MESSAGE), id_headers)
+        return id_headers, script, None
+
+    def _too_large(self, scope: dict, started: float, id_headers: HeaderList) -> Answer:
+        status, headers, payload = error_parts(413, f"Request body exceeds {self.max_request_bytes} bytes")
+        headers.append((b"connection", b"close"))
+        return self._answered(scope, started, status, headers, payload, id_headers)
+
+    def _arguments(self, scope: dict, header_map, body: bytes, script, id_headers: HeaderList, started: float):
+        """``(run()'s keyword arguments, None)``, or ``(None, early answer)`` when the input mode refuses it."""
+        request = IncomingRequest(scope, header_map, body)
+        try:
+            arguments = script.input_mode.arguments(request)
+        except UnsupportedMethod:
+            if scope["method"] == "OPTIONS":
+                return None, self._answered(scope, started, 200, [HTML_TYPE, NOT_FAILED], b"", id_headers)
+            return None, self._answered(scope, started, *error_parts(405, "Method not allowed"), id_headers)
+        except InputError as bad:
+            return None, self._answered(scope, started, *error_parts(bad.status, bad.message), id_headers)
+        if script.passes_request_headers:
+            arguments["request_headers"] = request.request_headers()
+        return arguments, None
+
+    def _run_and_answer(self, scope: dict, header_map, run, arguments: dict, id_headers: HeaderList,
+                        started: float) -> Answer:
+        """run() under the scoring timer (the caller holds the queue's turn, given back here), and its answer."""
+        try:
+            output, elapsed_ms = self.timer.call(run, arguments)
         except ScoringTimedOut as timed_out:
             log.error(
                 f"Scoring timeout after {self.timer.timeout_ms} ms (ran {timed_out.elapsed_ms:.1f} ms):\n"
                 + traceback.format_exc()
             )
             message = f"Scoring timeout after {self.timer.timeout_ms} ms"
-            return await self._reply(scope, send, started, *error_parts(500, message, True), id_headers)
+            return self._answered(scope, started, *error_parts(500, message, True), id_headers)
         except BaseException:  # SystemExit, KeyboardInterrupt, GeneratorExit... from user code: same answer
             log.error("Encountered Exception: " + traceback.format_exc())
-            return await self._reply(scope, send, started, *error_parts(500, RUN_FAILED_MESSAGE, True), id_headers)
+            return self._answered(scope, started, *error_parts(500, RUN_FAILED_MESSAGE, True), id_headers)
+        finally:
+            self.queue.done()
 
         try:
             if type(output) is not AMLResponse and not is_http_response(output):
@@ -184,30 +234,20 @@ class ScoringApp:
                 headers.append((b"content-length", b"%d" % len(payload)))
         except BaseException:  # unserializable output, or a response object whose methods raise anything
             log.error("Encountered Exception: " + traceback.format_exc())
-            return await self._reply(scope, send, started, *error_parts(500, INTERNAL_ERROR_MESSAGE), id_headers)
+            return self._answered(scope, started, *error_parts(500, INTERNAL_ERROR_MESSAGE), id_headers)
         headers.append((b"x-ms-run-fn-exec-ms", b"%.3f" % elapsed_ms))
         headers += id_headers
         if self._rebalance and (self.scoring_in_flight > 1 or self.connections_waiting()):
             headers.append((b"connection", b"close"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
-        log.access(method, "/score", scope["query_string"], status, (_perf_counter() - started) * 1000, len(payload))
+        log.access(scope["method"], "/score", scope["query_string"], status, (_perf_counter() - started) * 1000,
+                   len(payload))
+        return status, headers, payload
 
-    async def _run_in_turn(self, run, arguments: dict, receive: Receive):
-        """run() under the scoring timer, entered first come, first served (see scoring_queue.py)."""
-        if not await self.queue.turn(lambda: _disconnected(receive)):
-            raise ClientGone()
-        try:
-            return self.timer.call(run, arguments)
-        finally:
-            self.queue.done()
-
-    async def _reply(
-        self, scope: dict, send: Send, started: float, status: int, headers: HeaderList, body: bytes, more: HeaderList
-    ) -> None:
-        """Send a non-success /score or /swagger.json answer and log its access line."""
-        await _send(send, status, headers + more, body)
+    def _answered(self, scope: dict, started: float, status: int, headers: HeaderList, body: bytes,
+                  more: HeaderList) -> Answer:
+        """A non-success /score answer, its access line logged."""
         self._access(scope, status, started, len(body))
+        return status, headers + more + [(b"content-length", b"%d" % len(body))], body
 
     async def _read_body(self, header_map: Dict[bytes, bytes], receive: Receive) -> bytes:
         """The whole body, refusing more than the limit: by Content-Length up front, else while reading."""
@@ -311,6 +351,12 @@ def _query_value(query_string: bytes, name: str) -> Optional[str]:
         if key == name:
             return value
     return None
+
+
+async def _send_answer(send: Send, answer: Answer) -> None:
+    status, headers, body = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send(send: Send, status: int, headers: HeaderList, body: bytes, extra: Optional[HeaderList] = None) -> None:

@@ -45,7 +45,9 @@ class ScoringQueue:
         self._batch_start = 0.0
         self._woken = 0  # woken requests that have not finished their run() yet
         self._hand_on_due = False
+        self._inline_turn = False  # the turn was taken by enter_now(), inside the loop's socket callbacks
         self._run_started = 0.0
+        self._last_run_s = 0.0
         self._typical_run_s = batch_s  # moving average of run()'s duration: how many to wake at once
         self._waiting: Deque[asyncio.Future] = collections.deque()
         self.on_idle: Optional[Callable[[], None]] = None  # called when the last request leaves (fair_accept.py)
@@ -69,11 +71,8 @@ class ScoringQueue:
         if loop is not self._loop:  # in-process callers (tests, dry runs) may use a new loop per request:
             self._reset(loop)  # a hand-on left on a finished loop must not hold the turn
         if not self._busy:
-            self._busy = True
-            now = _perf_counter()
-            if now - self._batch_start >= self.batch_s:
-                self._batch_start = now  # a new batch (a young one goes on: see _finished)
-            self._run_started = now
+            self._take()
+            self._inline_turn = False
             return True
         future = loop.create_future()
         self._waiting.append(future)
@@ -87,7 +86,32 @@ class ScoringQueue:
             self._finished(ran=False)
             return False
         self._run_started = _perf_counter()
+        self._inline_turn = False
         return True
+
+    def can_enter_now(self) -> bool:
+        """Whether a request read just now may run at once, without awaiting (the inline path:
+        inline_scoring.py): the turn is free, or held only by a hand-on due after short runs with nobody
+        waiting. That hand-on exists so the loop reads its sockets before the next run(); a request read in
+        the loop's socket callbacks is one of those reads, and runs in the order they come, as in a batch.
+        After a long run() the hand-on stands: clients may have left meanwhile, which only a poll shows."""
+        if not self._busy:
+            return True
+        return self._hand_on_due and not self._waiting and not self._woken and self._last_run_s < self.batch_s
+
+    def enter_now(self) -> None:
+        """Take the turn for a request that `can_enter_now()`; call `done()` after run() as for `turn()`."""
+        if self._loop is None:
+            self._reset(asyncio.get_running_loop())
+        self._take()
+        self._inline_turn = True
+
+    def _take(self) -> None:
+        self._busy = True
+        now = _perf_counter()
+        if now - self._batch_start >= self.batch_s:
+            self._batch_start = now  # a new batch (a young one goes on: see _finished)
+        self._run_started = now
 
     def done(self) -> None:
         """run() finished."""
@@ -96,7 +120,8 @@ class ScoringQueue:
     def _finished(self, ran: bool) -> None:
         now = _perf_counter()
         if ran:
-            self._typical_run_s += (now - self._run_started - self._typical_run_s) * 0.2
+            self._last_run_s = now - self._run_started
+            self._typical_run_s += (self._last_run_s - self._typical_run_s) * 0.2
         if self._woken:
             self._woken -= 1
             if self._woken:
@@ -115,7 +140,13 @@ class ScoringQueue:
                 self._idle()
                 return
             self._hand_on_due = True
-            loop.call_soon(self._hand_on)
+            if self._inline_turn:
+                # run() ran inside the loop's socket callbacks (inline_scoring.py), and what they schedule runs
+                # before the loop polls again: one more hop, so the sockets are read before the hand-on, as
+                # after a run() in a task (the requests read meanwhile wait behind it, a client gone is seen)
+                loop.call_soon(loop.call_soon, self._hand_on)
+            else:
+                loop.call_soon(self._hand_on)
 
     def _hand_on(self) -> None:
         """At the next loop iteration: wake the next group of waiting requests, in order, or free the turn."""

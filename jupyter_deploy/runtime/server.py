@@ -79,15 +79,20 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     from .connection_limits import describe, guarded_protocol_class
     from .cors import parse_origins, wrap
     from .heap import freeze_loaded_heap
+    from .inline_scoring import inline_protocol_class
     from .monitoring import monitored_app
 
     app = monitored_app(settings)  # the ScoringApp inside the monitoring middleware (/metrics, capture)
     if board is not None:
         app.app.workers_status = board.read
+    outer = wrap(with_key_auth(app), parse_origins(settings.cors_origins))  # CORS outermost, then key auth
+    protocol_class = guarded_protocol_class(settings)  # uvicorn's httptools protocol plus our connection limits
+    if settings.inline_scoring and outer is app:  # no key auth, no CORS: nothing stands between
+        protocol_class = inline_protocol_class(protocol_class, app.score_inline)
     config = uvicorn.Config(
-        wrap(with_key_auth(app), parse_origins(settings.cors_origins)),  # CORS outermost, then key auth
+        outer,
         loop="none",
-        http=guarded_protocol_class(settings),  # uvicorn's httptools protocol plus our connection limits
+        http=protocol_class,
         ws="none",
         lifespan="off",
         access_log=False,
@@ -151,12 +156,12 @@ async def _load_then_report(app, ready_fd: int) -> None:
 
 def _housekeeping(loop: asyncio.AbstractEventLoop, app, interval_s: float = 0.25) -> None:
     """Every ``interval_s``: flush buffered log lines and user prints, resync the scoring timer, and poll the
-    data-collection switches while the capture writer has no thread (monitoring/capture.py)."""
+    data-collection switches while the capture writer has no thread and fold the metrics (monitoring/)."""
 
     def tick() -> None:
         log.flush()
         app.timer.verify()
-        app.writer.tick()
+        app.tick()
         loop.call_later(interval_s, tick)
 
     loop.call_later(interval_s, tick)

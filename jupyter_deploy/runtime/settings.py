@@ -54,6 +54,7 @@ ENV_SERVICE_NAME = "SERVICE_NAME"
 ENV_SERVICE_VERSION = "SERVICE_VERSION"
 ENV_SERVICE_PATH_PREFIX = "SERVICE_PATH_PREFIX"
 ENV_SERVER_VERSION_HEADER = "HTTP_X_MS_SERVER_VERSION"
+ENV_INLINE_SCORING = "JUPYTER_DEPLOY_INLINE_SCORING"  # ours: 0 sends every request through the ASGI app
 
 
 class SettingsError(ValueError):
@@ -81,6 +82,7 @@ class RuntimeSettings:
     body_grace_ms: int = DEFAULT_BODY_GRACE_MS
     min_body_bytes_per_s: int = DEFAULT_MIN_BODY_BYTES_PER_S
     cors_origins: str = ""  # AML_CORS_ORIGINS, comma-separated; empty: no CORS headers
+    inline_scoring: bool = True  # plain POST /score answered from the protocol (inline_scoring.py)
 
 
 def resolve_entry_script(app_root: str, entry_script: Optional[str]) -> str:
@@ -132,10 +134,22 @@ def load_settings(
         body_grace_ms=_integer(environ, ENV_BODY_GRACE_MS, DEFAULT_BODY_GRACE_MS, minimum=0),
         min_body_bytes_per_s=_integer(environ, ENV_MIN_BODY_BYTES_PER_S, DEFAULT_MIN_BODY_BYTES_PER_S, minimum=0),
         cors_origins=environ.get(ENV_CORS_ORIGINS, ""),
+        inline_scoring=_flag(environ, ENV_INLINE_SCORING, True),
     )
     if settings.worker_count < 1:
         raise SettingsError(f"{ENV_WORKER_COUNT} must be at least 1, got {settings.worker_count}")
     return settings
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    text = environ.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0, got {text!r}")
 
 
 def _integer(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

@@ -165,3 +165,24 @@ def test_rotation_and_the_store_bound(tmp_path):
     files = list(data.rglob("*.jsonl"))
     assert len(files) > 1
     assert sum(f.stat().st_size for f in files) <= 2000 + 400
+
+
+def test_folded_score_tallies_render_as_the_same_observations_made_one_by_one():
+    """The /score hot path tallies and folds (metrics.py); the result is what prometheus_client's own
+    observe() and inc() give, bucket by bucket, and nothing is counted twice by a second fold."""
+    from jupyter_deploy.runtime.monitoring.metrics import ServiceMetrics
+
+    samples = [(200, 0.0001), (200, 0.0005), (200, 0.0007), (500, 0.02), (404, 3.0), (200, 120.0)]
+    tallied, direct = ServiceMetrics(), ServiceMetrics()
+    for status, seconds in samples:
+        tallied.observe_score(status, seconds)
+        direct.observe("/score", status, seconds)
+        if status == 500:
+            direct.run_failures.inc()
+    tallied.fold()
+    tallied.fold()
+    def lines(metrics):
+        return [line for line in metrics.render()[0].decode().splitlines() if "_created" not in line]  # timestamps
+
+    assert lines(tallied) == lines(direct)
+    assert 'jupyter_deploy_request_duration_seconds_bucket{le="0.0005",route="/score"} 2.0' in lines(tallied)

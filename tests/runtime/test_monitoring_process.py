@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 
 from jupyter_deploy.monitor.metrics import parse_metrics, total
 
@@ -21,6 +22,12 @@ def test_two_workers_share_metrics_and_a_clean_stop_writes_every_row(tmp_path, s
     statuses = [service.request("POST", "/score", b'{"a": 1}')[0] for _ in range(40)]  # new connections each
     # /ready answered from one worker; the other may still be in init() on a loaded machine (503, still counted)
     assert set(statuses) <= {200, 503} and 200 in statuses
+    # each worker folds its /score tallies into the shared files a few times a second (monitoring/metrics.py)
+    deadline = time.monotonic() + 5
+    while total(parse_metrics(service.request("GET", "/metrics")[2].decode()), "jupyter_deploy_requests_total",
+                route="/score") != 40.0:
+        assert time.monotonic() < deadline, "the workers' tallies never reached /metrics"
+        time.sleep(0.05)
     seen = set()
     for _ in range(20):
         status, _, body = service.request("GET", "/metrics")

@@ -80,6 +80,32 @@ class MonitoringMiddleware:
             return
         await self._captured(scope, receive, send)
 
+    def score_inline(self, scope: dict, body: bytes):
+        """The inline path (inline_scoring.py) through the same metrics; None while capture is on (its rows
+        and request ids come from the ASGI path) or when the app says the request must wait its turn.
+
+        An inline request starts and ends inside one call on the loop's thread, which is also where /metrics
+        is rendered, so with one worker no scrape can see it in flight and the gauge is left alone; with
+        several, the other workers read this one's values from the shared files at any time, so it counts."""
+        writer = self.writer
+        if writer.collect_model_data or writer.app_insights:
+            return None
+        metrics = self.metrics
+        if metrics is None:
+            return self.app.score_inline(scope, body)
+        started = _perf_counter()
+        if not metrics.multiprocess:
+            answer = self.app.score_inline(scope, body)
+        else:
+            metrics.in_flight.inc()
+            try:
+                answer = self.app.score_inline(scope, body)
+            finally:
+                metrics.in_flight.dec()
+        if answer is not None:
+            metrics.observe_score(answer[0], _perf_counter() - started)
+        return answer
+
     async def _captured(self, scope: dict, receive, send) -> None:
         """/score with capture on: keep the body and the answer, and give run() a request id to correlate with."""
         started = _perf_counter()
@@ -132,9 +158,10 @@ class MonitoringMiddleware:
                                     elapsed * 1000, b"".join(body_parts), b"".join(answer))
 
     def _observe(self, path: str, status: int, seconds: float) -> None:
-        self.metrics.observe(path, status, seconds)
-        if path == "/score" and status == 500:
-            self.metrics.run_failures.inc()
+        if path == "/score":
+            self.metrics.observe_score(status, seconds)
+        else:
+            self.metrics.observe(path, status, seconds)
 
     async def _metrics_route(self, scope: dict, send) -> None:
         if scope["method"] not in ("GET", "HEAD"):
@@ -148,8 +175,17 @@ class MonitoringMiddleware:
                     "headers": [(b"content-type", kind.encode()), (b"content-length", b"%d" % len(body))]})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
+    def tick(self) -> None:
+        """A few times a second, from the server's housekeeping: poll the capture switches (until the writer
+        has its thread) and fold the /score tallies into the metrics other workers read."""
+        self.writer.tick()
+        if self.metrics is not None:
+            self.metrics.fold()
+
     def close(self) -> None:
-        """Clean shutdown: write every queued row."""
+        """Clean shutdown: write every queued row and the last tallies."""
+        if self.metrics is not None:
+            self.metrics.fold()
         self.writer.close()
 
 
