@@ -16,14 +16,15 @@ LOGGER_NAME = "jupyter_deploy.runtime"
 
 _second_cached = -1
 _prefix_cached = ""
+_access_ms, _access_prefix = -1, ""  # the access lines' prefix, for the millisecond it was made
 _pid = os.getpid()
 _schedule_flush = None  # set by the server: runs flush() on its event loop a few milliseconds from now
 _flush_pending = False
 
 
 def _forget_pid() -> None:
-    global _pid, _second_cached
-    _pid, _second_cached = os.getpid(), -1
+    global _pid, _second_cached, _access_ms
+    _pid, _second_cached, _access_ms = os.getpid(), -1, -1
 
 
 if hasattr(os, "register_at_fork"):
@@ -73,9 +74,13 @@ def error(message: str) -> None:
 
 def access(method: str, path: str, query_string: bytes, status: int, duration_ms: float, length: int) -> None:
     """One line per scored request: ``POST /score 200 0.123ms 17`` (Azure's layout)."""
+    global _access_ms, _access_prefix
     if query_string:
         path = f"{path}?{query_string.decode('latin-1')}"
-    sys.stdout.write(f"{_prefix('I')}{method} {path} {status} {duration_ms:.3f}ms {length}\n")
+    millisecond = int(time.time() * 1000)
+    if millisecond != _access_ms:  # many requests share a millisecond under load: one prefix for them
+        _access_ms, _access_prefix = millisecond, _prefix("I")
+    sys.stdout.write(f"{_access_prefix}{method} {path} {status} {duration_ms:.3f}ms {length}\n")
     _written()
 
 
