@@ -108,6 +108,7 @@ async def _serve_worker(settings: RuntimeSettings, sock: socket.socket, board=No
     # thread-safe: init() and reloads log from a worker thread
     log.set_flush_scheduler(lambda: loop.call_soon_threadsafe(loop.call_later, LOG_FLUSH_DELAY_S, log.flush))
     _housekeeping(loop, app)
+    log.set_access_budget(settings.access_lines_per_s)
     log.info(f"Scoring timeout is set to {settings.scoring_timeout_ms} ms")
     log.info(describe(settings))
     app.lifecycle.after_load = freeze_loaded_heap  # short full collections while serving (heap.py)

@@ -33,6 +33,7 @@ DEFAULT_KEEPALIVE_TIMEOUT_MS = 15_000  # idle time allowed between requests on o
 DEFAULT_MAX_CONNECTIONS = 1000  # per worker; beyond it idle connections are shed, then only probes are served
 DEFAULT_BODY_GRACE_MS = 10_000  # a body may arrive at any pace for this long ...
 DEFAULT_MIN_BODY_BYTES_PER_S = 1024  # ... then must average at least this rate (slow-drip bodies are cut off)
+DEFAULT_ACCESS_LINES_PER_S = 1000  # per worker; the requests beyond it in a second are summed up in one line
 
 ENV_APP_ROOT = "AML_APP_ROOT"
 ENV_ENTRY_SCRIPT = "AZUREML_ENTRY_SCRIPT"
@@ -54,6 +55,7 @@ ENV_SERVICE_NAME = "SERVICE_NAME"
 ENV_SERVICE_VERSION = "SERVICE_VERSION"
 ENV_SERVICE_PATH_PREFIX = "SERVICE_PATH_PREFIX"
 ENV_SERVER_VERSION_HEADER = "HTTP_X_MS_SERVER_VERSION"
+ENV_ACCESS_LINES_PER_S = "JUPYTER_DEPLOY_ACCESS_LINES_PER_S"  # ours
 ENV_INLINE_SCORING = "JUPYTER_DEPLOY_INLINE_SCORING"  # ours: 0 sends every request through the ASGI app
 
 
@@ -82,6 +84,7 @@ class RuntimeSettings:
     body_grace_ms: int = DEFAULT_BODY_GRACE_MS
     min_body_bytes_per_s: int = DEFAULT_MIN_BODY_BYTES_PER_S
     cors_origins: str = ""  # AML_CORS_ORIGINS, comma-separated; empty: no CORS headers
+    access_lines_per_s: int = DEFAULT_ACCESS_LINES_PER_S
     inline_scoring: bool = True  # plain POST /score answered from the protocol (inline_scoring.py)
 
 
@@ -134,6 +137,7 @@ def load_settings(
         body_grace_ms=_integer(environ, ENV_BODY_GRACE_MS, DEFAULT_BODY_GRACE_MS, minimum=0),
         min_body_bytes_per_s=_integer(environ, ENV_MIN_BODY_BYTES_PER_S, DEFAULT_MIN_BODY_BYTES_PER_S, minimum=0),
         cors_origins=environ.get(ENV_CORS_ORIGINS, ""),
+        access_lines_per_s=_integer(environ, ENV_ACCESS_LINES_PER_S, DEFAULT_ACCESS_LINES_PER_S, minimum=1),
         inline_scoring=_flag(environ, ENV_INLINE_SCORING, True),
     )
     if settings.worker_count < 1:
